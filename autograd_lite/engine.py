@@ -1,0 +1,565 @@
+"""``Value``: one scalar node of a computation graph, and reverse-mode autodiff over it.
+
+Every arithmetic operation on ``Value`` objects records a node: its ``data`` (the
+forward result), the nodes it came from (``_prev``, in argument order), the op's name
+(``_op``) and the op's derivative rule (``_backward``). ``backward()`` sorts the graph
+topologically and runs each rule once, from the output back to the leaves, applying
+the chain rule::
+
+    dL/dinput += dL/dout * dout/dinput
+
+Primitives and their local derivatives (each written next to its forward code below):
+
+    a + b       d/da = 1, d/db = 1
+    a * b       d/da = b, d/db = a
+    a ** b      d/da = b a^(b-1),  d/db = a^b ln a
+    exp(x)      exp(x)                  log(x)      1 / x
+    tanh(x)     1 - tanh(x)^2           sigmoid(x)  s (1 - s)
+    relu(x)     1 if x > 0 else 0       abs(x)      sign(x)
+    sqrt(x)     1 / (2 sqrt x)          sin(x)      cos(x)
+    cos(x)      -sin(x)                 softplus(x) sigmoid(x)
+    leaky_relu(x, slope)  1 if x > 0 else slope
+
+Everything else (``-``, unary ``-``, ``/`` and the reflected forms) is a one-liner on
+top of these, so it gets its gradient for free.
+
+Kinks (NOTE: the same conventions as PyTorch, tested exactly):
+``relu'(0) = 0``, ``abs'(0) = 0``, ``leaky_relu'(0) = slope``, ``sqrt'(0) = inf``.
+
+Errors and non-finite numbers, one policy per op:
+
+    =====================  ==========================================================
+    op                     what happens outside its domain
+    =====================  ==========================================================
+    Value(x)               TypeError for anything but a real number (bool, str, None,
+                           lists, arrays: use Tensor); ValueError for nan and +-inf
+    a + b, a * b, -, neg   IEEE, like Python floats: overflow gives +-inf, inf - inf
+                           gives nan (checking every add would slow every graph)
+    a / b                  ZeroDivisionError "division by zero in Value.__truediv__"
+    a ** b                 ValueError for a < 0 with a non-integer b (the result would
+                           be complex); ZeroDivisionError for 0 ** (b < 0);
+                           OverflowError when the result exceeds float64
+    d/db a ** b            nan for a < 0 (ln a is undefined), 0 for a == 0: PyTorch's
+    exp(x)                 OverflowError for x > 709.78 (exp(x) > float64 max)
+    log(x)                 ValueError for x <= 0
+    sqrt(x)                ValueError for x < 0; the gradient at 0 is inf
+    tanh, sigmoid,         defined everywhere; sigmoid and softplus are computed in a
+    softplus, relu, ...    form that never overflows
+    =====================  ==========================================================
+
+Gradient semantics, in one place:
+
+* ``backward()`` seeds the output with 1 and fills ``.grad`` on every node of its graph.
+* Interior nodes' grads are scratch space: each ``backward()`` starts them from zero.
+* Leaves' grads *accumulate*, as in PyTorch: a leaf used twice (``b = a + a``) gets the
+  sum of both contributions. Across ``backward()`` calls, adding to a leaf that already
+  holds a gradient is almost always the classic forgotten-``zero_grad`` bug, so it is an
+  error unless you ask for it with ``backward(accumulate=True)``. Calling ``backward()``
+  twice on the same graph therefore raises; with ``accumulate=True`` the leaves get
+  exactly twice the gradient. Zero leaves with ``p.grad = 0.0`` (or ``zero_grad(ps)``).
+* A leaf made with ``requires_grad=False`` (and every constant a Python number becomes)
+  never receives a gradient; an op whose inputs all lack ``requires_grad``, or any op
+  inside ``no_grad()``, records no graph at all.
+* Graphs are never freed by ``backward()``: lectures draw them afterwards. They hold no
+  reference cycles, so dropping the output frees the whole graph at once.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import gc
+import math
+from contextlib import contextmanager
+from numbers import Real
+from typing import Callable, Iterable, Iterator, Optional, Tuple, Union
+
+from .graph import topological_order
+
+__all__ = ["Value", "no_grad", "is_grad_enabled", "gc_paused", "zero_grad"]
+
+# Grad mode lives in a ContextVar, so no_grad() in one thread (or asyncio task) does not
+# switch off graph recording in another.
+_grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "autograd_lite_grad_enabled", default=True
+)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block, operations compute values but record no graph.
+
+    Use it for evaluation and for parameter updates. Thread- and task-safe.
+    """
+    token = _grad_enabled.set(False)
+    try:
+        yield
+    finally:
+        _grad_enabled.reset(token)
+
+
+def is_grad_enabled() -> bool:
+    """``False`` inside ``no_grad()``, ``True`` otherwise."""
+    return _grad_enabled.get()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector for the duration of the block.
+
+    Why this is safe and fast: building a graph allocates objects quickly, and every
+    few hundred allocations the collector walks the objects that are alive, which for
+    a big graph means the whole graph, again and again. Our graphs contain no reference
+    cycles, so reference counting alone frees a dropped graph at once; the collector is
+    only needed for cycles, and pausing it loses nothing. Wrap a training step (forward,
+    backward, update) in it; ``backward()`` pauses it on its own. Code of yours that
+    creates reference cycles inside the block is collected after it, not during it.
+
+    The collector is process-wide: the previous state is restored on exit, and a block
+    nested in another leaves it paused.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def zero_grad(values: Iterable["Value"]) -> None:
+    """Set ``.grad = 0.0`` on each of ``values`` (typically a model's parameters)."""
+    for v in values:
+        v.grad = 0.0
+
+
+def _check_number(x: object, where: str) -> float:
+    """``x`` as a finite float, or an error that names ``where`` and the offending value."""
+    if type(x) is float:  # the common case, kept fast
+        if x - x == 0.0:  # false exactly for nan and +-inf
+            return x
+    elif isinstance(x, bool):
+        raise TypeError(
+            f"{where}: got the bool {x!r}; a Value holds a real number "
+            f"(write {float(x)!r} if you mean it as a number)"
+        )
+    elif isinstance(x, Value):
+        raise TypeError(f"{where}: got a Value ({x!r}); it is already a node, use it directly")
+    elif isinstance(x, Real):  # int, fractions, numpy scalars
+        try:
+            x = float(x)
+        except OverflowError:
+            raise OverflowError(f"{where}: {x!r} is too large for a float64") from None
+    else:
+        shape = getattr(x, "shape", None)
+        hint = (
+            "; for arrays use autograd_lite.Tensor"
+            if shape is not None or isinstance(x, (list, tuple))
+            else f"; convert it first, e.g. float({x!r})" if isinstance(x, str) else ""
+        )
+        desc = f"{type(x).__name__} of shape {shape}" if shape is not None else f"{type(x).__name__} {x!r}"
+        raise TypeError(f"{where}: expected a real number, got {desc}{hint}")
+    if x != x:
+        raise ValueError(f"{where}: got nan; a Value must hold a finite number")
+    if x - x != 0.0:
+        raise ValueError(f"{where}: got {x!r}; a Value must hold a finite number")
+    return x
+
+
+Operand = Union["Value", float, int]
+Rule = Callable[["Value"], None]
+
+
+class Value:
+    """A scalar with a gradient: one node of a computation graph.
+
+    >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+    >>> c = a * b + a            # c = ab + a
+    >>> c.backward()             # dc/da = b + 1, dc/db = a
+    >>> a.grad, b.grad
+    (-2.0, 2.0)
+    """
+
+    # Slots, not a __dict__: a node is ~100 bytes, and no closure is made per node;
+    # each op's rule is one function shared by every node of that op.
+    __slots__ = ("data", "grad", "_prev", "_op", "_backward", "label", "requires_grad", "__weakref__")
+
+    # numpy: `array * value` must not turn into an object array of Values; this makes
+    # numpy hand the operation to Value, which explains what to do instead.
+    __array_ufunc__ = None
+
+    data: float
+    grad: float
+    _prev: Tuple["Value", ...]
+    _op: str
+    _backward: Optional[Rule]
+    label: Optional[str]
+    requires_grad: bool
+
+    def __init__(self, data: float, label: Optional[str] = None, *, requires_grad: bool = True) -> None:
+        """A leaf node holding ``data``; ``requires_grad=False`` marks it a constant input."""
+        # Fast path for the common case, a finite float (x - x is 0 unless x is nan/inf).
+        self.data = data if type(data) is float and data - data == 0.0 else _check_number(data, "Value(...)")
+        self.grad = 0.0
+        self._prev = ()
+        self._op = ""
+        self._backward = None
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Value(label=...): a label is a str, got {type(label).__name__} {label!r}")
+        self.label = label
+        self.requires_grad = requires_grad if requires_grad is True else bool(requires_grad)
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label is not None else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
+
+    # ------------------------------------------------------------------ primitives
+    # Each primitive computes its result, then hands it to _unary/_binary together with
+    # its derivative rule. A rule receives the output node and adds
+    # out.grad * d(out)/d(input) into each input that requires a gradient.
+
+    def __add__(self, other: Operand) -> "Value":
+        other = other if isinstance(other, Value) else _const(other, "__add__")
+        return _binary(self.data + other.data, self, other, "+", Value._add_backward)
+
+    @staticmethod
+    def _add_backward(out: "Value") -> None:
+        # d(a + b)/da = 1, d(a + b)/db = 1
+        a, b = out._prev
+        if a.requires_grad:
+            a.grad += out.grad
+        if b.requires_grad:
+            b.grad += out.grad
+
+    def __mul__(self, other: Operand) -> "Value":
+        other = other if isinstance(other, Value) else _const(other, "__mul__")
+        return _binary(self.data * other.data, self, other, "*", Value._mul_backward)
+
+    @staticmethod
+    def _mul_backward(out: "Value") -> None:
+        # d(a * b)/da = b, d(a * b)/db = a
+        a, b = out._prev
+        if a.requires_grad:
+            a.grad += b.data * out.grad
+        if b.requires_grad:
+            b.grad += a.data * out.grad
+
+    def __pow__(self, other: Operand) -> "Value":
+        other = other if isinstance(other, Value) else _const(other, "__pow__")
+        a, b = self.data, other.data
+        if a < 0.0 and not b.is_integer():
+            raise ValueError(
+                f"Value.__pow__: {a!r} ** {b!r} is not a real number (a negative base needs "
+                f"an integer exponent); keep the base positive, e.g. abs(x) ** {b!r}"
+            )
+        try:
+            data = a**b
+        except ZeroDivisionError:
+            raise ZeroDivisionError(
+                f"Value.__pow__: {a!r} ** {b!r} divides by zero (zero base, negative exponent)"
+            ) from None
+        except OverflowError:
+            raise OverflowError(f"Value.__pow__: {a!r} ** {b!r} overflows float64 (max ~1.8e308)") from None
+        return _binary(data, self, other, "**", Value._pow_backward)
+
+    @staticmethod
+    def _pow_backward(out: "Value") -> None:
+        # d(a ** b)/da = b * a ** (b - 1);  d(a ** b)/db = a ** b * ln a
+        a, b = out._prev
+        if a.requires_grad:
+            a.grad += out.grad * _dpow_dbase(a.data, b.data)
+        if b.requires_grad:
+            # NOTE: ln a is undefined for a < 0: nan there, and 0 at a == 0 (where
+            # a ** b is flat in b for b > 0), exactly as PyTorch.
+            x = a.data
+            b.grad += out.grad * (out.data * math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan))
+
+    def exp(self) -> "Value":
+        """e ** x."""
+        try:
+            data = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(
+                f"Value.exp: exp({self.data!r}) overflows float64 (exp(x) is finite only for "
+                f"x < 709.78); scale the input down, or use sigmoid/softplus, which are stable"
+            ) from None
+        return _unary(data, self, "exp", Value._exp_backward)
+
+    @staticmethod
+    def _exp_backward(out: "Value") -> None:
+        # d/dx e^x = e^x, which is the output itself
+        (x,) = out._prev
+        x.grad += out.data * out.grad
+
+    def log(self) -> "Value":
+        """Natural logarithm; x must be > 0."""
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(f"Value.log: log({x!r}) is undefined; log needs x > 0")
+        return _unary(math.log(x), self, "log", Value._log_backward)
+
+    @staticmethod
+    def _log_backward(out: "Value") -> None:
+        # d/dx ln x = 1 / x
+        (x,) = out._prev
+        x.grad += out.grad / x.data
+
+    def tanh(self) -> "Value":
+        """Hyperbolic tangent, (e^2x - 1) / (e^2x + 1)."""
+        return _unary(math.tanh(self.data), self, "tanh", Value._tanh_backward)
+
+    @staticmethod
+    def _tanh_backward(out: "Value") -> None:
+        # d/dx tanh x = 1 - tanh^2 x
+        (x,) = out._prev
+        t = out.data
+        x.grad += (1.0 - t * t) * out.grad
+
+    def sigmoid(self) -> "Value":
+        """Logistic sigmoid 1 / (1 + e^-x), computed without overflow for any x."""
+        x = self.data
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:  # e^-x would overflow for x < -709; e^x / (1 + e^x) is the same number
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return _unary(s, self, "sigmoid", Value._sigmoid_backward)
+
+    @staticmethod
+    def _sigmoid_backward(out: "Value") -> None:
+        # d/dx s(x) = s(x) (1 - s(x))
+        (x,) = out._prev
+        s = out.data
+        x.grad += s * (1.0 - s) * out.grad
+
+    def relu(self) -> "Value":
+        """max(0, x)."""
+        x = self.data
+        return _unary(x if x > 0.0 else 0.0, self, "relu", Value._relu_backward)
+
+    @staticmethod
+    def _relu_backward(out: "Value") -> None:
+        # d/dx max(0, x) = 1 if x > 0 else 0.  NOTE: relu'(0) = 0, as PyTorch.
+        (x,) = out._prev
+        if x.data > 0.0:
+            x.grad += out.grad
+
+    def leaky_relu(self, slope: float = 0.01) -> "Value":
+        """x if x > 0 else slope * x. The slope is recorded as a constant input."""
+        s = _const(slope, "leaky_relu")
+        x = self.data
+        return _binary(x if x > 0.0 else s.data * x, self, s, "leaky_relu", Value._leaky_relu_backward)
+
+    @staticmethod
+    def _leaky_relu_backward(out: "Value") -> None:
+        # d/dx = 1 if x > 0 else slope.  NOTE: leaky_relu'(0) = slope, as PyTorch.
+        x, s = out._prev
+        x.grad += out.grad if x.data > 0.0 else s.data * out.grad
+
+    def softplus(self) -> "Value":
+        """ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|) so it never overflows."""
+        x = self.data
+        return _unary(max(x, 0.0) + math.log1p(math.exp(-abs(x))), self, "softplus", Value._softplus_backward)
+
+    @staticmethod
+    def _softplus_backward(out: "Value") -> None:
+        # d/dx ln(1 + e^x) = e^x / (1 + e^x) = sigmoid(x), written stably for both signs
+        (x,) = out._prev
+        e = math.exp(-abs(x.data))
+        x.grad += (1.0 / (1.0 + e) if x.data >= 0.0 else e / (1.0 + e)) * out.grad
+
+    def __abs__(self) -> "Value":
+        return _unary(abs(self.data), self, "abs", Value._abs_backward)
+
+    @staticmethod
+    def _abs_backward(out: "Value") -> None:
+        # d/dx |x| = sign(x).  NOTE: abs'(0) = 0, as PyTorch.
+        (x,) = out._prev
+        if x.data > 0.0:
+            x.grad += out.grad
+        elif x.data < 0.0:
+            x.grad -= out.grad
+
+    def sqrt(self) -> "Value":
+        """Square root; x must be >= 0."""
+        x = self.data
+        if x < 0.0:
+            raise ValueError(f"Value.sqrt: sqrt({x!r}) is not a real number; sqrt needs x >= 0")
+        return _unary(math.sqrt(x), self, "sqrt", Value._sqrt_backward)
+
+    @staticmethod
+    def _sqrt_backward(out: "Value") -> None:
+        # d/dx sqrt x = 1 / (2 sqrt x).  NOTE: infinite at x = 0 (grad * inf), as PyTorch.
+        (x,) = out._prev
+        r = out.data
+        x.grad += out.grad * 0.5 / r if r > 0.0 else out.grad * math.inf
+
+    def sin(self) -> "Value":
+        """Sine (radians)."""
+        return _unary(math.sin(self.data), self, "sin", Value._sin_backward)
+
+    @staticmethod
+    def _sin_backward(out: "Value") -> None:
+        # d/dx sin x = cos x
+        (x,) = out._prev
+        x.grad += math.cos(x.data) * out.grad
+
+    def cos(self) -> "Value":
+        """Cosine (radians)."""
+        return _unary(math.cos(self.data), self, "cos", Value._cos_backward)
+
+    @staticmethod
+    def _cos_backward(out: "Value") -> None:
+        # d/dx cos x = -sin x
+        (x,) = out._prev
+        x.grad -= math.sin(x.data) * out.grad
+
+    # ------------------------------------------------------------------ derived ops
+    # One-liners on the primitives: their gradients come from the rules above.
+
+    def __neg__(self) -> "Value":  # -a
+        return self * -1.0
+
+    def __sub__(self, other: Operand) -> "Value":  # a - b
+        return self + (-(other if isinstance(other, Value) else _const(other, "__sub__")))
+
+    def __truediv__(self, other: Operand) -> "Value":  # a / b = a * b**-1
+        other = other if isinstance(other, Value) else _const(other, "__truediv__")
+        _check_denominator(self.data, other)
+        return self * other**-1.0
+
+    def __radd__(self, other: Operand) -> "Value":  # 2 + a; also what sum([...]) calls
+        return _const(other, "__radd__") + self
+
+    def __rsub__(self, other: Operand) -> "Value":  # 2 - a
+        return _const(other, "__rsub__") + (-self)
+
+    def __rmul__(self, other: Operand) -> "Value":  # 2 * a
+        return _const(other, "__rmul__") * self
+
+    def __rtruediv__(self, other: Operand) -> "Value":  # 2 / a
+        other = _const(other, "__rtruediv__")
+        _check_denominator(other.data, self)
+        return other * self**-1.0
+
+    def __rpow__(self, other: Operand) -> "Value":  # 2 ** a
+        return _const(other, "__rpow__") ** self
+
+    # ------------------------------------------------------------------ autodiff
+
+    def backward(self, grad: float = 1.0, *, accumulate: bool = False) -> None:
+        """Fill ``.grad`` of every node in this graph with d(self)/d(node).
+
+        Runs each node's derivative rule once, in reverse topological order, so that a
+        node's gradient is complete before it is pushed to its inputs:
+        ``input.grad += node.grad * d(node)/d(input)``. ``grad`` seeds d(self)/d(self).
+
+        Interior grads restart from zero on every call; leaf grads add up. A leaf that
+        already holds a gradient raises (see the module docstring) unless
+        ``accumulate=True``. The cyclic garbage collector is paused while it runs.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "Value.backward: this Value does not require grad (it was computed inside "
+                "no_grad(), from constants only, or is detached), so there is no graph to "
+                "differentiate; build it from leaves with requires_grad=True"
+            )
+        grad = _check_number(grad, "Value.backward(grad=...)")
+        with gc_paused():
+            order = topological_order(self)
+            for node in order:
+                if node._prev:
+                    node.grad = 0.0
+                elif node.grad and node.requires_grad and not accumulate:
+                    _raise_stale_leaf(node)
+            self.grad += grad
+            for node in reversed(order):
+                rule = node._backward
+                if rule is not None:
+                    rule(node)
+
+    def detach(self) -> "Value":
+        """A new constant leaf with the same data, cut off from this graph."""
+        return Value(self.data, label=self.label, requires_grad=False)
+
+
+# ---------------------------------------------------------------------- node makers
+
+_new = Value.__new__
+
+
+def _unary(data: float, x: Value, op: str, rule: Rule) -> Value:
+    """A new node ``op(x)``; records the graph only if x needs a gradient and grad mode is on."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    if x.requires_grad and _grad_enabled.get():
+        out._prev = (x,)
+        out._op = op
+        out._backward = rule
+        out.requires_grad = True
+    else:
+        out._prev = ()
+        out._op = ""
+        out._backward = None
+        out.requires_grad = False
+    return out
+
+
+def _binary(data: float, a: Value, b: Value, op: str, rule: Rule) -> Value:
+    """A new node ``op(a, b)``; records the graph if either input needs a gradient."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    if (a.requires_grad or b.requires_grad) and _grad_enabled.get():
+        out._prev = (a, b)
+        out._op = op
+        out._backward = rule
+        out.requires_grad = True
+    else:
+        out._prev = ()
+        out._op = ""
+        out._backward = None
+        out.requires_grad = False
+    return out
+
+
+def _const(x: object, op: str) -> Value:
+    """A Python number met by an op, as a constant leaf (it never receives a gradient)."""
+    out = _new(Value)
+    out.data = _check_number(x, f"Value.{op}")
+    out.grad = 0.0
+    out.label = None
+    out._prev = ()
+    out._op = ""
+    out._backward = None
+    out.requires_grad = False
+    return out
+
+
+def _check_denominator(numerator: float, denominator: Value) -> None:
+    if denominator.data == 0.0:
+        raise ZeroDivisionError(
+            f"division by zero in Value.__truediv__: {numerator!r} / {denominator!r}"
+        )
+
+
+def _dpow_dbase(a: float, b: float) -> float:
+    """b * a ** (b - 1), with the limits PyTorch uses where a ** (b - 1) is infinite."""
+    if b == 0.0:
+        return 0.0  # a ** 0 is constant in a
+    try:
+        return b * a ** (b - 1.0)
+    except (ZeroDivisionError, OverflowError):  # a == 0 with b < 1, or a tiny with b < 0
+        return b * math.inf
+
+
+def _raise_stale_leaf(leaf: Value) -> None:
+    name = f"{leaf.label!r}" if leaf.label is not None else f"with data {leaf.data:.6g}"
+    raise RuntimeError(
+        f"Value.backward: leaf {name} already holds grad {leaf.grad:.6g} from an earlier "
+        f"backward(). Leaf gradients add up, so this call would double-count. Zero them first "
+        f"(p.grad = 0.0 for each leaf, or zero_grad(parameters)), or pass accumulate=True "
+        f"to add to them on purpose."
+    )

@@ -1,0 +1,154 @@
+"""The shared op table and hypothesis strategies for the engine tests.
+
+Every primitive and derived op appears once in ``OPS``, with its forward computed by
+``math`` (the reference), by ``Value`` and by PyTorch, and a strategy for inputs kept
+away from kinks and overflow (the way minitorch shifts its inputs), so that central
+differences are meaningful there. Kinks themselves are tested exactly elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, List, Tuple
+
+from hypothesis import strategies as st
+
+from autograd_lite import Value
+
+
+def real(lo: float, hi: float, avoid: Tuple[float, ...] = (), gap: float = 1e-3) -> st.SearchStrategy[float]:
+    """Floats in [lo, hi] at least ``gap`` away from each point in ``avoid``."""
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False).filter(
+        lambda x: all(abs(x - a) >= gap for a in avoid)
+    )
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    ours: Callable[..., Value]  # on Values
+    ref: Callable[..., float]  # on floats, with math
+    torch: Callable[..., Any]  # on float64 tensors
+    inputs: Tuple[st.SearchStrategy[float], ...]
+
+
+def _t():
+    import torch
+
+    return torch
+
+
+WIDE = real(-5.0, 5.0)
+POS = real(0.05, 5.0)
+NONZERO = real(-5.0, 5.0, avoid=(0.0,), gap=0.05)
+
+OPS: List[Op] = [
+    Op("add", lambda a, b: a + b, lambda a, b: a + b, lambda a, b: a + b, (WIDE, WIDE)),
+    Op("sub", lambda a, b: a - b, lambda a, b: a - b, lambda a, b: a - b, (WIDE, WIDE)),
+    Op("mul", lambda a, b: a * b, lambda a, b: a * b, lambda a, b: a * b, (WIDE, WIDE)),
+    Op("div", lambda a, b: a / b, lambda a, b: a / b, lambda a, b: a / b, (WIDE, NONZERO)),
+    Op("neg", lambda a: -a, lambda a: -a, lambda a: -a, (WIDE,)),
+    Op("pow_value", lambda a, b: a**b, lambda a, b: a**b, lambda a, b: a**b, (POS, real(-3.0, 3.0))),
+    Op("pow_const", lambda a: a**2.5, lambda a: a**2.5, lambda a: a**2.5, (POS,)),
+    Op("pow_int_neg_base", lambda a: a**3, lambda a: a**3, lambda a: a**3, (WIDE,)),
+    Op("pow_minus_one", lambda a: a**-1, lambda a: a**-1, lambda a: a**-1, (NONZERO,)),
+    Op("radd", lambda a: 1.5 + a, lambda a: 1.5 + a, lambda a: 1.5 + a, (WIDE,)),
+    Op("rsub", lambda a: 1.5 - a, lambda a: 1.5 - a, lambda a: 1.5 - a, (WIDE,)),
+    Op("rmul", lambda a: 1.5 * a, lambda a: 1.5 * a, lambda a: 1.5 * a, (WIDE,)),
+    Op("rtruediv", lambda a: 1.5 / a, lambda a: 1.5 / a, lambda a: 1.5 / a, (NONZERO,)),
+    Op("rpow", lambda a: 2.0**a, lambda a: 2.0**a, lambda a: 2.0**a, (WIDE,)),
+    Op("exp", lambda a: a.exp(), math.exp, lambda a: a.exp(), (real(-20.0, 20.0),)),
+    Op("log", lambda a: a.log(), math.log, lambda a: a.log(), (real(0.01, 100.0),)),
+    Op("tanh", lambda a: a.tanh(), math.tanh, lambda a: a.tanh(), (WIDE,)),
+    Op("sigmoid", lambda a: a.sigmoid(), _sigmoid, lambda a: a.sigmoid(), (real(-30.0, 30.0),)),
+    Op("relu", lambda a: a.relu(), lambda a: max(a, 0.0), lambda a: a.relu(), (NONZERO,)),
+    Op(
+        "leaky_relu",
+        lambda a: a.leaky_relu(0.1),
+        lambda a: a if a > 0 else 0.1 * a,
+        lambda a: _t().nn.functional.leaky_relu(a, 0.1),
+        (NONZERO,),
+    ),
+    Op(
+        "softplus",
+        lambda a: a.softplus(),
+        lambda a: math.log1p(math.exp(a)),
+        lambda a: _t().nn.functional.softplus(a),
+        (real(-20.0, 20.0),),
+    ),
+    Op("abs", lambda a: abs(a), abs, lambda a: a.abs(), (NONZERO,)),
+    Op("sqrt", lambda a: a.sqrt(), math.sqrt, lambda a: a.sqrt(), (real(0.01, 100.0),)),
+    Op("sin", lambda a: a.sin(), math.sin, lambda a: a.sin(), (WIDE,)),
+    Op("cos", lambda a: a.cos(), math.cos, lambda a: a.cos(), (WIDE,)),
+]
+OP_IDS = [op.name for op in OPS]
+
+
+# -- random expression graphs -------------------------------------------------------
+# A program is a list of (op, i, j): apply op to nodes i and j of the pool so far and
+# append the result. Operands may repeat, so programs are DAGs with shared
+# subexpressions, not just trees. Ops with a restricted domain are wrapped so that any
+# input is legal (log(x*x + 0.5), ...): the test is about graph structure and every
+# primitive, not about domain errors, which have their own tests.
+
+GRAPH_OPS: List[Tuple[str, Callable[[Any, Any], Any]]] = [
+    ("add", lambda a, b: a + b),
+    ("sub", lambda a, b: a - b),
+    ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: a / (b * b + 1.0)),
+    ("pow_value", lambda a, b: (a * a + 0.5) ** b.tanh()),
+    ("pow_const", lambda a, b: (a * a + 0.25) ** 1.5),
+    ("exp", lambda a, b: a.tanh().exp()),
+    ("log", lambda a, b: (a * a + 0.5).log()),
+    ("tanh", lambda a, b: a.tanh()),
+    ("sigmoid", lambda a, b: a.sigmoid()),
+    ("relu", lambda a, b: a.relu() + b),
+    ("abs", lambda a, b: abs(a) - b),
+    ("sqrt", lambda a, b: (a * a + 0.1).sqrt()),
+    ("sin", lambda a, b: a.sin()),
+    ("cos", lambda a, b: a.cos() * b),
+    ("neg", lambda a, b: -a),
+    ("rdiv", lambda a, b: 1.0 / (a * a + 1.0)),
+    ("softplus", lambda a, b: a.softplus()),
+    ("leaky_relu", lambda a, b: a.leaky_relu(0.2) * b),
+]
+
+# The same programs in torch: two ops are spelled differently there.
+TORCH_SPELLING = {
+    "softplus": lambda a, b: _t().nn.functional.softplus(a),
+    "leaky_relu": lambda a, b: _t().nn.functional.leaky_relu(a, 0.2) * b,
+}
+
+
+@st.composite
+def programs(draw: Any, max_leaves: int = 4, max_ops: int = 30) -> Tuple[List[float], List[Tuple[int, int, int]]]:
+    leaves = draw(st.lists(real(-2.0, 2.0), min_size=1, max_size=max_leaves))
+    n_ops = draw(st.integers(1, max_ops))
+    steps = []
+    for k in range(n_ops):
+        pool = len(leaves) + k
+        # Prefer recent nodes so graphs grow deep, not just wide.
+        i = draw(st.integers(max(0, pool - 3), pool - 1) | st.integers(0, pool - 1))
+        j = draw(st.integers(0, pool - 1))
+        steps.append((draw(st.integers(0, len(GRAPH_OPS) - 1)), i, j))
+    return leaves, steps
+
+
+def run_program(leaves: List[Any], steps: List[Tuple[int, int, int]], torch_ops: bool = False) -> Any:
+    """Evaluate a program on leaf nodes of either engine; the result sums every node."""
+    pool = list(leaves)
+    for op_index, i, j in steps:
+        name, fn = GRAPH_OPS[op_index]
+        if torch_ops and name in TORCH_SPELLING:
+            fn = TORCH_SPELLING[name]
+        pool.append(fn(pool[i], pool[j]))
+    # Summing the last few nodes makes the output depend on several branches.
+    out = pool[-1]
+    for node in pool[-4:-1]:
+        out = out + node
+    return out
