@@ -225,10 +225,11 @@ class Value:
     def _add_backward(out: "Value") -> None:
         # d(a + b)/da = 1, d(a + b)/db = 1
         a, b = out._prev
+        g = out.grad
         if a.requires_grad:
-            a.grad += out.grad
+            a.grad += g
         if b.requires_grad:
-            b.grad += out.grad
+            b.grad += g
 
     def __mul__(self, other: Operand) -> "Value":
         other = other if isinstance(other, Value) else _const(other, "__mul__")
@@ -238,10 +239,11 @@ class Value:
     def _mul_backward(out: "Value") -> None:
         # d(a * b)/da = b, d(a * b)/db = a
         a, b = out._prev
+        g = out.grad
         if a.requires_grad:
-            a.grad += b.data * out.grad
+            a.grad += b.data * g
         if b.requires_grad:
-            b.grad += a.data * out.grad
+            b.grad += a.data * g
 
     def __pow__(self, other: Operand) -> "Value":
         other = other if isinstance(other, Value) else _const(other, "__pow__")
@@ -485,6 +487,7 @@ class Value:
 # ---------------------------------------------------------------------- node makers
 
 _new = Value.__new__
+_recording = _grad_enabled.get  # bound once: called for every node made
 
 
 def _unary(data: float, x: Value, op: str, rule: Rule) -> Value:
@@ -493,7 +496,7 @@ def _unary(data: float, x: Value, op: str, rule: Rule) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = None
-    if x.requires_grad and _grad_enabled.get():
+    if x.requires_grad and _recording():
         out._prev = (x,)
         out._op = op
         out._backward = rule
@@ -512,7 +515,7 @@ def _binary(data: float, a: Value, b: Value, op: str, rule: Rule) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = None
-    if (a.requires_grad or b.requires_grad) and _grad_enabled.get():
+    if (a.requires_grad or b.requires_grad) and _recording():
         out._prev = (a, b)
         out._op = op
         out._backward = rule

@@ -15,6 +15,8 @@ W1  micrograd's demo training step: make_moons(100, noise=0.1, random_state=1), 
     in {-1, 1}, MLP(2, [16, 16, 1]), SVM loss mean(relu(1 - y*score)) + 1e-4 * sum(p*p),
     SGD with lr = 1.0 - 0.9*k/100. Median step of 20 after 2 warm-ups, with the default
     collector and (ours) inside ``gc_paused()``; RSS at steps 10 and 100 of a paused run.
+    Both engines start from the same weights and get the inputs as Values that require
+    grad (as micrograd's demo does), so they do the same work; their losses are compared.
 D   depth: a chain x = x*1.0001 + 0.0 of 1,000,000 steps, backpropagated.
 
 Ratios are micrograd time / our time: above 1 means we are faster.
@@ -27,10 +29,11 @@ import gc
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy  # noqa: F401  (a lecture's process has numpy loaded)
 
@@ -203,24 +206,36 @@ def rss_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def w1(make_model: Callable[[], Any], V: Callable[[float], Any], steps: int, paused: bool) -> float:
-    random.seed(1337)
+def w1(make_model: Callable[[], Any], V: Callable[[float], Any], steps: int, paused: bool) -> Tuple[float, List[float]]:
+    """Median step time, and the loss of every step (to check both engines agree)."""
+    random.seed(1337)  # micrograd's and our MLP draw their weights in the same order
     model = make_model()
     X, y = moons()
-    times = []
+    times, losses = [], []
     gc.collect()  # once: collections during the run are part of what a training loop pays
     for k in range(steps + 2):
         t0 = time.perf_counter()
         if paused:
             with gc_paused():
-                demo_step(model, X, y, V, k)
+                losses.append(demo_step(model, X, y, V, k))
         else:
-            demo_step(model, X, y, V, k)
+            losses.append(demo_step(model, X, y, V, k))
         times.append(time.perf_counter() - t0)
-    return statistics.median(times[2:])
+    return statistics.median(times[2:]), losses
 
 
 def w1_memory(steps: int) -> Dict[int, float]:
+    """RSS after steps 10 and ``steps`` of the demo inside gc_paused(), measured in a
+    fresh interpreter: this process's RSS still holds the arenas of earlier workloads."""
+    code = (
+        "import sys; sys.argv = ['run.py']; sys.path.insert(0, %r); import run; "
+        "print(run._w1_memory_here(%d))" % (os.path.dirname(os.path.abspath(__file__)), steps)
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return {int(k): float(v) for k, v in (item.split(":") for item in out.split())}
+
+
+def _w1_memory_here(steps: int) -> str:
     random.seed(1337)
     model = MLP(2, [16, 16, 1])
     X, y = moons()
@@ -230,7 +245,7 @@ def w1_memory(steps: int) -> Dict[int, float]:
             demo_step(model, X, y, Value, k - 1)
         if k in (10, steps):
             rss[k] = rss_mib()
-    return rss
+    return " ".join(f"{k}:{v:.1f}" for k, v in rss.items())
 
 
 # ----------------------------------------------------------------------------- D
@@ -305,12 +320,14 @@ def w2_table(sizes: List[int], quick: bool, have_mg: bool) -> None:
 def w1_table(steps: int, quick: bool, have_mg: bool) -> None:
     if make_moons is not None:
         print(f"\nW1  micrograd demo step (moons, MLP(2, [16, 16, 1])), median of {steps} (ms)")
-        ours_default = w1(lambda: MLP(2, [16, 16, 1]), float, steps, paused=False)
-        ours_paused = w1(lambda: MLP(2, [16, 16, 1]), float, steps, paused=True)
+        ours_default, ours_losses = w1(lambda: MLP(2, [16, 16, 1]), Value, steps, paused=False)
+        ours_paused, _ = w1(lambda: MLP(2, [16, 16, 1]), Value, steps, paused=True)
         print(f"  ours, default collector   {ours_default * 1e3:8.1f}")
         print(f"  ours, gc_paused()         {ours_paused * 1e3:8.1f}")
         if have_mg:
-            mg = w1(lambda: MgMLP(2, [16, 16, 1]), MgValue, steps, paused=False)
+            mg, mg_losses = w1(lambda: MgMLP(2, [16, 16, 1]), MgValue, steps, paused=False)
+            gap = max(abs(a - b) for a, b in zip(ours_losses, mg_losses))
+            print(f"  same weights, same losses: largest gap over {len(mg_losses)} steps {gap:.1e}")
             print(f"  micrograd, default        {mg * 1e3:8.1f}")
             print(f"  speedup, default collector  {mg / ours_default:6.2f}x")
             print(f"  speedup, gc_paused()        {mg / ours_paused:6.2f}x")
