@@ -39,7 +39,7 @@ Errors and non-finite numbers, one policy per op:
     a ** b                 ValueError for a < 0 with a non-integer b (the result would
                            be complex); ZeroDivisionError for 0 ** (b < 0);
                            OverflowError when the result exceeds float64
-    d/db a ** b            nan for a < 0 (ln a is undefined), 0 for a == 0: PyTorch's
+    d/db a ** b            nan for a < 0 (ln a is undefined), 0 for a == 0, as PyTorch
     exp(x)                 OverflowError for x > 709.78 (exp(x) > float64 max)
     log(x)                 ValueError for x <= 0
     sqrt(x)                ValueError for x < 0; the gradient at 0 is inf
@@ -468,11 +468,13 @@ class Value:
         grad = _check_number(grad, "Value.backward(grad=...)")
         with gc_paused():
             order = topological_order(self)
+            if not accumulate:  # check every leaf before touching any grad: an error changes nothing
+                for node in order:
+                    if node.grad and not node._prev and node.requires_grad:
+                        _raise_stale_leaf(node)
             for node in order:
                 if node._prev:
                     node.grad = 0.0
-                elif node.grad and node.requires_grad and not accumulate:
-                    _raise_stale_leaf(node)
             self.grad += grad
             for node in reversed(order):
                 rule = node._backward

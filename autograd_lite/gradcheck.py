@@ -81,18 +81,19 @@ def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
 
 def _local_mismatch(node: Value, eps: float, atol: float, rtol: float) -> Optional[str]:
     """Check one node's rule against central differences of its op; describe a mismatch."""
-    forward = LOCAL_OPS[node._op]
+    forward, rule = LOCAL_OPS[node._op], node._backward
+    if rule is None:
+        return None
     xs = [p.data for p in node._prev]
     # Run the node's own rule on a copy whose inputs are fresh leaves: d(out)/d(input_i).
-    leaves = [Value(x, requires_grad=p.requires_grad) for x, p in zip(xs, node._prev)]
+    leaves = [Value(x, requires_grad=p.requires_grad) for x, p in zip(xs, node._prev, strict=True)]
     copy = forward(*leaves)
     copy._prev, copy.grad = tuple(leaves), 1.0
-    node._backward(copy)
+    rule(copy)
     numeric_grads = numerical_grad(forward, *xs, eps=eps)
-    for i, (leaf, p) in enumerate(zip(leaves, node._prev)):
+    for i, (leaf, p, numeric) in enumerate(zip(leaves, node._prev, numeric_grads, strict=True)):
         if not p.requires_grad:
             continue
-        numeric = numeric_grads[i]
         if not _close(leaf.grad, numeric, atol, rtol):
             where = ", ".join(f"{x:.6g}" for x in xs)
             kink = (
@@ -126,17 +127,16 @@ def gradcheck(
     numbers and, where it can, the op whose derivative rule disagrees.
     """
     xs = _values_of(inputs, "gradcheck")
-    names = [
-        repr(x.label) if isinstance(x, Value) and x.label is not None else f"{i}" for i, x in enumerate(inputs)
-    ]
-    leaves = [Value(x, label=x_in.label if isinstance(x_in, Value) else None) for x, x_in in zip(xs, inputs)]
+    labels = [x.label if isinstance(x, Value) else None for x in inputs]
+    names = [repr(label) if label is not None else str(i) for i, label in enumerate(labels)]
+    leaves = [Value(x, label=label) for x, label in zip(xs, labels, strict=True)]
     out = f(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     if out.requires_grad:
         out.backward()
     numeric = numerical_grad(f, *xs, eps=eps)
-    for i, (leaf, num) in enumerate(zip(leaves, numeric)):
+    for i, (leaf, num) in enumerate(zip(leaves, numeric, strict=True)):
         if _close(leaf.grad, num, atol, rtol):
             continue
         message = (

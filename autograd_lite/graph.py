@@ -8,7 +8,7 @@ same graph visits nodes in the same order on every run.
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Set
 
 __all__ = ["topological_order"]
 
@@ -24,7 +24,7 @@ def topological_order(root: Any) -> List[Any]:
     ``root`` is the last element; reverse-mode backward walks the list from the end.
     """
     order: List[Any] = []
-    seen = set()
+    seen: Set[Any] = set()
     stack = [root]
     # Bound methods fetched once: this loop runs once per node and edge of the graph.
     push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add

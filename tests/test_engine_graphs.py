@@ -5,9 +5,9 @@ import math
 
 import pytest
 from hypothesis import assume, given, settings
+from strategies import GRAPH_OPS, programs, run_program
 
 from autograd_lite import Value
-from strategies import GRAPH_OPS, programs, run_program
 
 
 @settings(max_examples=300)

@@ -6,9 +6,9 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import OP_IDS, OPS, Op
 
 from autograd_lite import Value, numerical_grad
-from strategies import OP_IDS, OPS, Op
 
 
 def draw_inputs(data: st.DataObject, op: Op) -> list:
