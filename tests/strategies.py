@@ -126,7 +126,7 @@ TORCH_SPELLING = {
 
 
 @st.composite
-def programs(draw: Any, max_leaves: int = 4, max_ops: int = 30) -> Tuple[List[float], List[Tuple[int, int, int]]]:
+def programs(draw: Any, max_leaves: int = 4, max_ops: int = 40) -> Tuple[List[float], List[Tuple[int, int, int]]]:
     leaves = draw(st.lists(real(-2.0, 2.0), min_size=1, max_size=max_leaves))
     n_ops = draw(st.integers(1, max_ops))
     steps = []
