@@ -210,7 +210,7 @@ class Value:
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label is not None else ""
-        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
+        return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{name})"
 
     # ------------------------------------------------------------------ primitives
     # Each primitive computes its result, then hands it to _unary/_binary together with
@@ -558,6 +558,12 @@ def _dpow_dbase(a: float, b: float) -> float:
         return b * a ** (b - 1.0)
     except (ZeroDivisionError, OverflowError):  # a == 0 with b < 1, or a tiny with b < 0
         return b * math.inf
+
+
+def _short(x: float) -> str:
+    """6 significant digits, always recognisably a float: 2.0, not 2."""
+    text = f"{x:.6g}"
+    return text if any(c in text for c in ".einf") else text + ".0"
 
 
 def _raise_stale_leaf(leaf: Value) -> None:

@@ -278,7 +278,8 @@ def test_node_is_small() -> None:
 
 def test_repr_and_label() -> None:
     v = Value(0.5, label="w")
-    assert repr(v) == "Value(data=0.5, grad=0, label='w')"
+    assert repr(v) == "Value(data=0.5, grad=0.0, label='w')"
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)" and repr(Value(1e-7)) == "Value(data=1e-07, grad=0.0)"
     assert math.isclose((v * 2.0).data, 1.0)
 
 
