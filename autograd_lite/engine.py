@@ -213,13 +213,13 @@ class Value:
         return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{name})"
 
     # ------------------------------------------------------------------ primitives
-    # Each primitive computes its result, then hands it to _unary/_binary together with
+    # Each primitive computes its result, then hands it to _node together with
     # its derivative rule. A rule receives the output node and adds
     # out.grad * d(out)/d(input) into each input that requires a gradient.
 
     def __add__(self, other: Operand) -> "Value":
         other = other if isinstance(other, Value) else _const(other, "__add__")
-        return _binary(self.data + other.data, self, other, "+", Value._add_backward)
+        return _node(self.data + other.data, "+", Value._add_backward, self, other)
 
     @staticmethod
     def _add_backward(out: "Value") -> None:
@@ -233,7 +233,7 @@ class Value:
 
     def __mul__(self, other: Operand) -> "Value":
         other = other if isinstance(other, Value) else _const(other, "__mul__")
-        return _binary(self.data * other.data, self, other, "*", Value._mul_backward)
+        return _node(self.data * other.data, "*", Value._mul_backward, self, other)
 
     @staticmethod
     def _mul_backward(out: "Value") -> None:
@@ -261,7 +261,7 @@ class Value:
             ) from None
         except OverflowError:
             raise OverflowError(f"Value.__pow__: {a!r} ** {b!r} overflows float64 (max ~1.8e308)") from None
-        return _binary(data, self, other, "**", Value._pow_backward)
+        return _node(data, "**", Value._pow_backward, self, other)
 
     @staticmethod
     def _pow_backward(out: "Value") -> None:
@@ -284,7 +284,7 @@ class Value:
                 f"Value.exp: exp({self.data!r}) overflows float64 (exp(x) is finite only for "
                 f"x < 709.78); scale the input down, or use sigmoid/softplus, which are stable"
             ) from None
-        return _unary(data, self, "exp", Value._exp_backward)
+        return _node(data, "exp", Value._exp_backward, self)
 
     @staticmethod
     def _exp_backward(out: "Value") -> None:
@@ -297,7 +297,7 @@ class Value:
         x = self.data
         if x <= 0.0:
             raise ValueError(f"Value.log: log({x!r}) is undefined; log needs x > 0")
-        return _unary(math.log(x), self, "log", Value._log_backward)
+        return _node(math.log(x), "log", Value._log_backward, self)
 
     @staticmethod
     def _log_backward(out: "Value") -> None:
@@ -307,7 +307,7 @@ class Value:
 
     def tanh(self) -> "Value":
         """Hyperbolic tangent, (e^2x - 1) / (e^2x + 1)."""
-        return _unary(math.tanh(self.data), self, "tanh", Value._tanh_backward)
+        return _node(math.tanh(self.data), "tanh", Value._tanh_backward, self)
 
     @staticmethod
     def _tanh_backward(out: "Value") -> None:
@@ -324,7 +324,7 @@ class Value:
         else:  # e^-x would overflow for x < -709; e^x / (1 + e^x) is the same number
             e = math.exp(x)
             s = e / (1.0 + e)
-        return _unary(s, self, "sigmoid", Value._sigmoid_backward)
+        return _node(s, "sigmoid", Value._sigmoid_backward, self)
 
     @staticmethod
     def _sigmoid_backward(out: "Value") -> None:
@@ -336,7 +336,7 @@ class Value:
     def relu(self) -> "Value":
         """max(0, x)."""
         x = self.data
-        return _unary(x if x > 0.0 else 0.0, self, "relu", Value._relu_backward)
+        return _node(x if x > 0.0 else 0.0, "relu", Value._relu_backward, self)
 
     @staticmethod
     def _relu_backward(out: "Value") -> None:
@@ -349,18 +349,18 @@ class Value:
         """x if x > 0 else slope * x. The slope is recorded as a constant input."""
         s = _const(slope, "leaky_relu")
         x = self.data
-        return _binary(x if x > 0.0 else s.data * x, self, s, "leaky_relu", Value._leaky_relu_backward)
+        return _node(x if x > 0.0 else s.data * x, "leaky_relu", Value._leaky_relu_backward, self, s)
 
     @staticmethod
     def _leaky_relu_backward(out: "Value") -> None:
         # d/dx = 1 if x > 0 else slope.  NOTE: leaky_relu'(0) = slope, as PyTorch.
         x, s = out._prev
-        x.grad += out.grad if x.data > 0.0 else s.data * out.grad
+        x.grad += out.grad if x.data > 0.0 else (s.data * out.grad)
 
     def softplus(self) -> "Value":
         """ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|) so it never overflows."""
         x = self.data
-        return _unary(max(x, 0.0) + math.log1p(math.exp(-abs(x))), self, "softplus", Value._softplus_backward)
+        return _node(max(x, 0.0) + math.log1p(math.exp(-abs(x))), "softplus", Value._softplus_backward, self)
 
     @staticmethod
     def _softplus_backward(out: "Value") -> None:
@@ -370,7 +370,7 @@ class Value:
         x.grad += (1.0 / (1.0 + e) if x.data >= 0.0 else e / (1.0 + e)) * out.grad
 
     def __abs__(self) -> "Value":
-        return _unary(abs(self.data), self, "abs", Value._abs_backward)
+        return _node(abs(self.data), "abs", Value._abs_backward, self)
 
     @staticmethod
     def _abs_backward(out: "Value") -> None:
@@ -386,18 +386,18 @@ class Value:
         x = self.data
         if x < 0.0:
             raise ValueError(f"Value.sqrt: sqrt({x!r}) is not a real number; sqrt needs x >= 0")
-        return _unary(math.sqrt(x), self, "sqrt", Value._sqrt_backward)
+        return _node(math.sqrt(x), "sqrt", Value._sqrt_backward, self)
 
     @staticmethod
     def _sqrt_backward(out: "Value") -> None:
         # d/dx sqrt x = 1 / (2 sqrt x).  NOTE: infinite at x = 0 (grad * inf), as PyTorch.
         (x,) = out._prev
         r = out.data
-        x.grad += out.grad * 0.5 / r if r > 0.0 else out.grad * math.inf
+        x.grad += (out.grad * 0.5 / r) if r > 0.0 else (out.grad * math.inf)
 
     def sin(self) -> "Value":
         """Sine (radians)."""
-        return _unary(math.sin(self.data), self, "sin", Value._sin_backward)
+        return _node(math.sin(self.data), "sin", Value._sin_backward, self)
 
     @staticmethod
     def _sin_backward(out: "Value") -> None:
@@ -407,7 +407,7 @@ class Value:
 
     def cos(self) -> "Value":
         """Cosine (radians)."""
-        return _unary(math.cos(self.data), self, "cos", Value._cos_backward)
+        return _node(math.cos(self.data), "cos", Value._cos_backward, self)
 
     @staticmethod
     def _cos_backward(out: "Value") -> None:
@@ -492,33 +492,23 @@ _new = Value.__new__
 _recording = _grad_enabled.get  # bound once: called for every node made
 
 
-def _unary(data: float, x: Value, op: str, rule: Rule) -> Value:
-    """A new node ``op(x)``; records the graph only if x needs a gradient and grad mode is on."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = None
-    if x.requires_grad and _recording():
-        out._prev = (x,)
-        out._op = op
-        out._backward = rule
-        out.requires_grad = True
+def _node(data: float, op: str, rule: Rule, a: Value, b: Optional[Value] = None) -> Value:
+    """The result of ``op(a)`` or ``op(a, b)`` as a new node.
+
+    It records its inputs and derivative rule only when an input needs a gradient and
+    grad mode is on; otherwise it is a constant, and no graph is kept.
+    """
+    prev: Tuple[Value, ...]
+    if b is None:
+        prev, needs_grad = (a,), a.requires_grad
     else:
-        out._prev = ()
-        out._op = ""
-        out._backward = None
-        out.requires_grad = False
-    return out
-
-
-def _binary(data: float, a: Value, b: Value, op: str, rule: Rule) -> Value:
-    """A new node ``op(a, b)``; records the graph if either input needs a gradient."""
+        prev, needs_grad = (a, b), a.requires_grad or b.requires_grad
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = None
-    if (a.requires_grad or b.requires_grad) and _recording():
-        out._prev = (a, b)
+    if needs_grad and _recording():
+        out._prev = prev
         out._op = op
         out._backward = rule
         out.requires_grad = True
@@ -532,15 +522,7 @@ def _binary(data: float, a: Value, b: Value, op: str, rule: Rule) -> Value:
 
 def _const(x: object, op: str) -> Value:
     """A Python number met by an op, as a constant leaf (it never receives a gradient)."""
-    out = _new(Value)
-    out.data = _check_number(x, f"Value.{op}")
-    out.grad = 0.0
-    out.label = None
-    out._prev = ()
-    out._op = ""
-    out._backward = None
-    out.requires_grad = False
-    return out
+    return Value(_check_number(x, f"Value.{op}"), requires_grad=False)
 
 
 def _check_denominator(numerator: float, denominator: Value) -> None:
