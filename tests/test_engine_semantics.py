@@ -185,6 +185,16 @@ def test_no_grad_records_nothing_and_restores() -> None:
     assert z._prev[0] is w
 
 
+def test_no_grad_works_as_a_decorator() -> None:
+    @no_grad()
+    def evaluate(w: Value) -> Value:
+        return w * 2.0
+
+    w = Value(1.0)
+    assert evaluate(w)._prev == ()
+    assert (w * 2.0)._prev[0] is w and is_grad_enabled()
+
+
 def test_no_grad_is_per_thread() -> None:
     inside = threading.Event()
     done = threading.Event()
