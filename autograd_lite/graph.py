@@ -48,6 +48,6 @@ def topological_order(root: Any) -> List[Any]:
     return order
 
 
-# The stack holds nodes to explore, and this marker above a node meaning "emit it".
-# Plain objects, not (node, flag) tuples: the walk allocates nothing per node.
+# The stack holds nodes to explore, and this marker above a node meaning "emit it":
+# a shared sentinel rather than a (node, flag) tuple pushed for every node.
 _EMIT = object()

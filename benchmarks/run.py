@@ -102,6 +102,8 @@ def build_graph(V: Callable[[float], Any], numbers: List[float]) -> Any:
 
 
 def count_nodes(root: Any) -> int:
+    """Nodes in a graph of either engine. Not graph.topological_order: micrograd keeps
+    its inputs in a set, which that walk (reversing an argument-ordered tuple) rejects."""
     seen, stack = {id(root)}, [root]
     while stack:
         for p in stack.pop()._prev:
@@ -227,11 +229,8 @@ def w1(make_model: Callable[[], Any], V: Callable[[float], Any], steps: int, pau
 def w1_memory(steps: int) -> Dict[int, float]:
     """RSS after steps 10 and ``steps`` of the demo inside gc_paused(), measured in a
     fresh interpreter: this process's RSS still holds the arenas of earlier workloads."""
-    code = (
-        "import sys; sys.argv = ['run.py']; sys.path.insert(0, %r); import run; "
-        "print(run._w1_memory_here(%d))" % (os.path.dirname(os.path.abspath(__file__)), steps)
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    command = [sys.executable, os.path.abspath(__file__), "--rss-probe", str(steps)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return {int(k): float(v) for k, v in (item.split(":") for item in out.split())}
 
 
@@ -282,7 +281,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     parser.add_argument("--only", choices=["W1", "W2", "D"], help="run one workload")
     parser.add_argument("--sizes", type=int, nargs="+", help="W2 graph sizes (default 1e4 1e5 1e6)")
+    parser.add_argument("--rss-probe", type=int, help=argparse.SUPPRESS)  # used by w1_memory
     args = parser.parse_args(argv)
+    if args.rss_probe:
+        print(_w1_memory_here(args.rss_probe))
+        return 0
     run_all = args.only is None
     have_mg = MgValue is not None
     sizes = args.sizes or ([2_000] if args.quick else [10_000, 100_000, 1_000_000])

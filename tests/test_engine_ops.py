@@ -124,14 +124,11 @@ def test_sigmoid_and_softplus_are_stable_far_out() -> None:
 def test_every_recorded_op_is_known_to_gradcheck() -> None:
     from autograd_lite.gradcheck import LOCAL_OPS
 
+    from autograd_lite.graph import topological_order
+
     seen = set()
     for op in OPS:
         out = op.ours(*[Value(0.5) for _ in op.inputs])
-        stack = [out]
-        while stack:
-            node = stack.pop()
-            if node._prev:
-                seen.add(node._op)
-                stack.extend(node._prev)
+        seen |= {node._op for node in topological_order(out) if node._prev}
     assert seen <= set(LOCAL_OPS), seen - set(LOCAL_OPS)
     assert set(LOCAL_OPS) <= seen, set(LOCAL_OPS) - seen
