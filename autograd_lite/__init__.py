@@ -1,14 +1,20 @@
 """autograd-lite: reverse-mode automatic differentiation you can read in one sitting.
 
-``Value`` is a scalar node (the micrograd-shaped engine); a ``Tensor`` over numpy arrays
-comes next and shares the graph walk in ``autograd_lite.graph``.
+``Value`` is a scalar node (the micrograd-shaped engine); ``Tensor`` is the same engine
+over numpy arrays. Both share the graph walk in ``autograd_lite.graph``.
 """
 
 from .engine import Value, gc_paused, is_grad_enabled, no_grad, zero_grad
+from .tensor import Tensor, concatenate, maximum, minimum, stack
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 
 __all__ = [
     "Value",
+    "Tensor",
+    "concatenate",
+    "stack",
+    "maximum",
+    "minimum",
     "no_grad",
     "is_grad_enabled",
     "gc_paused",

@@ -1,0 +1,1091 @@
+"""``Tensor``: the ``Value`` engine lifted to numpy arrays.
+
+A ``Tensor`` node is a ``Value`` node whose ``data`` and ``grad`` are arrays: it records
+the nodes it came from (``_prev``, in argument order), the op's name (``_op``), the
+op's derivative rule (``_backward``), and, for ops with settings such as an axis or a
+shape, those settings (``_ctx``). ``backward()`` uses the same topological sort as
+``Value`` and runs each rule once, from the output back to the leaves::
+
+    dL/dinput += vector-Jacobian product of the op with dL/dout
+
+For elementwise ops the Jacobian is diagonal, so the rule is the scalar rule applied to
+every element: ``d tanh x = (1 - tanh^2 x) * g``, exactly as in ``engine.py``.
+
+Broadcasting. ``a + b`` with shapes ``(2, 3)`` and ``(3,)`` uses each element of ``b``
+twice, once per row, so ``b``'s gradient is the *sum* over the rows of the output's
+gradient (fan-out, as ``b = a + a`` in the scalar engine). One helper, ``_unbroadcast``,
+does that reduction for every op.
+
+Primitives (each rule sits next to its forward code below):
+
+    a + b, a - b        g, +-g                      a * b       g b, g a
+    a / b               g / b, -g a / b^2           a ** b      g b a^(b-1), g a^b ln a
+    exp, log, tanh, sigmoid, relu, leaky_relu, softplus, abs, sqrt, sin, cos
+                        as Value, elementwise
+    clip(lo, hi)        g where lo <= x <= hi, else 0
+    maximum(a, b)       g to the larger; NOTE: a tie sends g/2 to each (as PyTorch)
+    a @ b               g @ b^T, a^T @ g  (1-D and batched cases as numpy defines them)
+    sum, mean           g spread back over the reduced axes (divided by n for mean)
+    max                 g to the maximum; NOTE: tied maxima share g equally (as
+                        PyTorch's amax and max())
+    reshape, transpose  the inverse reshape / permutation of g
+    x[index]            g scattered back into zeros; repeated integer indices add up
+    concatenate, stack  g split back into the pieces
+
+Composites with no backward code of their own (their gradients come from the above):
+``softmax``, ``log_softmax``, ``logsumexp``, ``var``, ``norm``, ``minimum``, ``-x``.
+
+Dtypes. Data is always floating point: float64 by default; float32 when you ask for it
+(``dtype="float32"``, or a float32 array). Python numbers, ints and bools become
+float64; a Python number in an op takes the tensor's dtype (``2 * t`` stays float32);
+an integer or bool array in an op does too. Two floating tensors of different dtypes
+combine as numpy combines them (float32 with float64 gives float64), and a leaf's
+gradient always has the leaf's own dtype. Complex, object and string arrays are refused.
+
+Errors and non-finite numbers, one policy per op (as for ``Value``):
+
+    =====================  ==========================================================
+    Tensor(x)              TypeError for strings, None, objects, complex, Values;
+                           ValueError for nan or +-inf (with how many and where)
+    + - * @, sum, ...      IEEE: overflow gives +-inf (checking every add would slow
+                           every graph)
+    a / b                  ZeroDivisionError if any element of b is 0
+    a ** b                 ValueError for a < 0 with a non-integer b; ZeroDivisionError
+                           for 0 ** (b < 0)
+    exp(x)                 OverflowError if some exp(x) exceeds the dtype's maximum
+    log(x), sqrt(x)        ValueError for x <= 0 (log) or x < 0 (sqrt), naming where
+    shapes                 ValueError naming the op and both shapes
+    =====================  ==========================================================
+
+Gradient semantics: the same as ``Value`` (see ``engine.py``), with ``None`` as "no
+gradient yet": interior grads restart on every ``backward()``; leaves accumulate across
+fan-out; a leaf that already holds a nonzero gradient makes ``backward()`` raise unless
+``accumulate=True``; ``no_grad()``, ``detach()`` and ``requires_grad`` work as there;
+graphs hold no reference cycles and are not freed by ``backward()``.
+
+One difference from ``Value``, on purpose: ``Tensor(...)`` does not require grad unless
+you say so (``requires_grad=True``), as in PyTorch. Arrays are mostly data, and a
+gradient for every input batch would double the work of a training step.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .engine import _grad_enabled, gc_paused
+from .graph import topological_order
+
+__all__ = ["Tensor", "concatenate", "stack", "maximum", "minimum"]
+
+ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
+Axis = Union[None, int, Tuple[int, ...]]
+Rule = Callable[["Tensor"], None]
+
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def _as_float_array(x: Any, where: str, dtype: Any = None) -> np.ndarray:
+    """``x`` as a float64 (or float32) ndarray of finite numbers, or a clear error."""
+    if isinstance(x, Tensor):
+        raise TypeError(f"{where}: got a Tensor; it is already a node, use it directly (or x.detach())")
+    if _is_value(x):
+        raise TypeError(
+            f"{where}: got a Value ({x!r}); Tensor and Value graphs do not mix. Use Tensor({x.data!r}) "
+            f"for a constant, or build the whole computation with one engine"
+        )
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{where}: expected numbers or an array of numbers, got {type(x).__name__} {x!r}")
+    try:
+        arr = np.asarray(x)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"{where}: could not make an array from {type(x).__name__}: {e}") from None
+    kind = arr.dtype.kind
+    if kind not in "fiub":
+        what = {"c": "complex", "O": "object", "U": "string", "S": "bytes"}.get(kind, str(arr.dtype))
+        hint = (
+            "; Tensor and Value graphs do not mix: build the computation with one engine"
+            if kind == "O" and any(_is_value(v) for v in arr.flat)
+            else "; pass real numbers (convert strings with float(...))"
+        )
+        raise TypeError(f"{where}: got a {what} array of shape {arr.shape}; a Tensor holds real numbers{hint}")
+    if dtype is not None:
+        target = np.dtype(dtype)
+        if target not in _FLOATS:
+            raise TypeError(f"{where}: dtype {target} is not supported; use 'float64' (default) or 'float32'")
+    else:
+        target = arr.dtype if arr.dtype in _FLOATS else np.dtype(np.float64)
+    # A copy when the caller's array would otherwise be shared: in-place updates of a
+    # parameter must never change the caller's data (or the other way round).
+    arr = np.array(arr, dtype=target, copy=True)
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))
+        first = tuple(int(i) for i in bad[0])
+        raise ValueError(
+            f"{where}: {len(bad)} element(s) are nan or inf (the first at index {first}: "
+            f"{arr[first]!r}); a Tensor must hold finite numbers"
+        )
+    return arr
+
+
+def _is_value(x: Any) -> bool:
+    return type(x).__name__ == "Value" and hasattr(x, "_prev") and not isinstance(x, Tensor)
+
+
+class Tensor:
+    """An array with a gradient: one node of a computation graph.
+
+    >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x = Tensor([1.0, -1.0])
+    >>> y = (W @ x).relu().sum()       # relu([-1, -1]) summed: 0
+    >>> W2 = Tensor([[2.0, 0.0], [0.0, 2.0]], requires_grad=True)
+    >>> z = (W2 @ x).tanh().sum()
+    >>> z.backward()                   # dz/dW2 = (1 - tanh^2(W2 x)) x^T
+    >>> W2.grad.round(4)
+    array([[ 0.0707, -0.0707],
+           [-0.0707,  0.0707]])
+    """
+
+    # Slots, not a __dict__, and no closure per node: as in Value.
+    __slots__ = ("data", "grad", "_prev", "_op", "_backward", "_ctx", "label", "requires_grad", "__weakref__")
+
+    # numpy: `array + tensor` must not loop over the array making an object array; this
+    # makes numpy hand every operator to Tensor's reflected method (__radd__, ...).
+    __array_ufunc__ = None
+
+    data: np.ndarray
+    grad: Optional[np.ndarray]
+    _prev: Tuple["Tensor", ...]
+    _op: str
+    _backward: Optional[Rule]
+    _ctx: Any
+    label: Optional[str]
+    requires_grad: bool
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        requires_grad: bool = False,
+        label: Optional[str] = None,
+        dtype: Any = None,
+    ) -> None:
+        """A leaf holding a copy of ``data`` as a float64 (or float32) array."""
+        self.data = _as_float_array(data, "Tensor(...)", dtype)
+        self.grad = None
+        self._prev = ()
+        self._op = ""
+        self._backward = None
+        self._ctx = None
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Tensor(label=...): a label is a str, got {type(label).__name__} {label!r}")
+        self.label = label
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"Tensor(requires_grad=...): expected True or False, got {requires_grad!r}")
+        self.requires_grad = bool(requires_grad)
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def shape(self) -> Tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d Tensor (a scalar); use .item() for its value")
+        return len(self.data)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"Tensor.item: only a one-element tensor has a single value, this one has shape "
+                f"{self.shape}; index it first, or use .numpy()"
+            )
+        return float(self.data.reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        """The data array itself (not a copy, as in PyTorch): changing it changes the tensor."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: Optional[bool] = None) -> np.ndarray:
+        # np.asarray(t) and matplotlib read the data (no graph is recorded).
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20, edgeitems=2, prefix="Tensor(")
+        extras = []
+        if self.data.dtype != np.float64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._op:
+            extras.append(f"op={self._op!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.label is not None:
+            extras.append(f"label={self.label!r}")
+        return f"Tensor({body}" + "".join(", " + e for e in extras) + ")"
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            f"the truth value of a Tensor (shape {self.shape}) is ambiguous; compare its data "
+            f"(t.data > 0).any() / .all(), or use .item() for a one-element tensor"
+        )
+
+    # Identity hashing (the graph walk keeps nodes in a set); no elementwise == on nodes.
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------ elementwise
+    # Each primitive computes its result with numpy, then hands it to _node with its
+    # derivative rule. A rule receives the output node and adds the vector-Jacobian
+    # product for each input that requires a gradient (through _accumulate).
+
+    def __add__(self, other: ArrayLike) -> "Tensor":
+        other = other if type(other) is Tensor else _lift(other, self, "__add__")
+        return _node(_broadcasting(np.add, self, other, "+"), "+", Tensor._add_backward, self, other)
+
+    @staticmethod
+    def _add_backward(out: "Tensor") -> None:
+        # d(a + b)/da = 1, d(a + b)/db = 1, summed over broadcast axes
+        a, b = out._prev
+        g = out.grad
+        if a.requires_grad:
+            _accumulate(a, _unbroadcast(g, a.data.shape))
+        if b.requires_grad:
+            _accumulate(b, _unbroadcast(g, b.data.shape))
+
+    def __sub__(self, other: ArrayLike) -> "Tensor":
+        # A primitive here (not a + (-b) as in Value): one array pass instead of two.
+        other = other if type(other) is Tensor else _lift(other, self, "__sub__")
+        return _node(_broadcasting(np.subtract, self, other, "-"), "-", Tensor._sub_backward, self, other)
+
+    @staticmethod
+    def _sub_backward(out: "Tensor") -> None:
+        # d(a - b)/da = 1, d(a - b)/db = -1
+        a, b = out._prev
+        g = out.grad
+        if a.requires_grad:
+            _accumulate(a, _unbroadcast(g, a.data.shape))
+        if b.requires_grad:
+            _accumulate(b, _unbroadcast(-g, b.data.shape))
+
+    def __mul__(self, other: ArrayLike) -> "Tensor":
+        other = other if type(other) is Tensor else _lift(other, self, "__mul__")
+        return _node(_broadcasting(np.multiply, self, other, "*"), "*", Tensor._mul_backward, self, other)
+
+    @staticmethod
+    def _mul_backward(out: "Tensor") -> None:
+        # d(a * b)/da = b, d(a * b)/db = a
+        a, b = out._prev
+        g = out.grad
+        if a.requires_grad:
+            _accumulate(a, _unbroadcast(g * b.data, a.data.shape))
+        if b.requires_grad:
+            _accumulate(b, _unbroadcast(g * a.data, b.data.shape))
+
+    def __truediv__(self, other: ArrayLike) -> "Tensor":
+        other = other if type(other) is Tensor else _lift(other, self, "__truediv__")
+        if not other.data.all():
+            _raise_zero_division(other.data, "Tensor.__truediv__")
+        return _node(_broadcasting(np.divide, self, other, "/"), "/", Tensor._div_backward, self, other)
+
+    @staticmethod
+    def _div_backward(out: "Tensor") -> None:
+        # d(a / b)/da = 1 / b, d(a / b)/db = -a / b^2 = -(a / b) / b
+        a, b = out._prev
+        g_over_b = out.grad / b.data
+        if a.requires_grad:
+            _accumulate(a, _unbroadcast(g_over_b, a.data.shape))
+        if b.requires_grad:
+            _accumulate(b, _unbroadcast(-g_over_b * out.data, b.data.shape))
+
+    def __pow__(self, other: ArrayLike) -> "Tensor":
+        other = other if type(other) is Tensor else _lift(other, self, "__pow__")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # diagnosed below
+            data = _broadcasting(np.power, self, other, "**")
+        if not np.isfinite(data).all():
+            _raise_pow_error(self.data, other.data, data)
+        return _node(data, "**", Tensor._pow_backward, self, other)
+
+    @staticmethod
+    def _pow_backward(out: "Tensor") -> None:
+        # d(a ** b)/da = b a^(b-1);  d(a ** b)/db = a^b ln a
+        a, b = out._prev
+        g = out.grad
+        x, p = a.data, b.data
+        if a.requires_grad:
+            if p.ndim == 0 and p == 2.0:  # the common square: 2 a, with no power evaluated
+                local = 2.0 * x
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    # NOTE: where a^(b-1) is infinite (a = 0, b < 1) this is b * inf, as
+                    # PyTorch; b = 0 gives 0 (a^0 is constant in a).
+                    local = np.where(p == 0.0, 0.0, p * x ** (p - 1.0))
+            _accumulate(a, _unbroadcast(g * local, x.shape))
+        if b.requires_grad:
+            # NOTE: ln a is undefined for a < 0 (nan there) and 0 at a == 0, as PyTorch.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ln = np.where(x > 0.0, np.log(np.where(x > 0.0, x, 1.0)), np.where(x == 0.0, 0.0, np.nan))
+            _accumulate(b, _unbroadcast(g * out.data * ln, p.shape))
+
+    def exp(self) -> "Tensor":
+        """e ** x, elementwise."""
+        data = np.exp(self.data)
+        if data.size and data.max() == np.inf:
+            raise OverflowError(
+                f"Tensor.exp: exp(x) overflows {self.dtype} for {int(np.isinf(data).sum())} element(s) "
+                f"(the largest x is {self.data.max():.6g}); scale the input down, or use the stable "
+                f"softmax / log_softmax / logsumexp / sigmoid / softplus"
+            )
+        return _node(data, "exp", Tensor._exp_backward, self)
+
+    @staticmethod
+    def _exp_backward(out: "Tensor") -> None:
+        # d/dx e^x = e^x, the output itself
+        (x,) = out._prev
+        _accumulate(x, out.grad * out.data)
+
+    def log(self) -> "Tensor":
+        """Natural logarithm, elementwise; every element must be > 0."""
+        _check_domain(self.data, self.data <= 0.0, "Tensor.log", "log needs x > 0")
+        return _node(np.log(self.data), "log", Tensor._log_backward, self)
+
+    @staticmethod
+    def _log_backward(out: "Tensor") -> None:
+        # d/dx ln x = 1 / x
+        (x,) = out._prev
+        _accumulate(x, out.grad / x.data)
+
+    def tanh(self) -> "Tensor":
+        """Hyperbolic tangent, elementwise."""
+        return _node(np.tanh(self.data), "tanh", Tensor._tanh_backward, self)
+
+    @staticmethod
+    def _tanh_backward(out: "Tensor") -> None:
+        # d/dx tanh x = 1 - tanh^2 x
+        (x,) = out._prev
+        t = out.data
+        _accumulate(x, out.grad * (1.0 - t * t))
+
+    def sigmoid(self) -> "Tensor":
+        """Logistic sigmoid 1 / (1 + e^-x), elementwise, without overflow for any x."""
+        x = self.data
+        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+        # 1 / (1 + e^-x) for x >= 0, and the same number written e^x / (1 + e^x) for x < 0
+        s = np.where(x >= 0.0, 1.0, e) / (1.0 + e)
+        return _node(s, "sigmoid", Tensor._sigmoid_backward, self)
+
+    @staticmethod
+    def _sigmoid_backward(out: "Tensor") -> None:
+        # d/dx s(x) = s(x) (1 - s(x))
+        (x,) = out._prev
+        s = out.data
+        _accumulate(x, out.grad * s * (1.0 - s))
+
+    def relu(self) -> "Tensor":
+        """max(0, x), elementwise."""
+        return _node(np.maximum(self.data, 0.0), "relu", Tensor._relu_backward, self)
+
+    @staticmethod
+    def _relu_backward(out: "Tensor") -> None:
+        # d/dx max(0, x) = 1 if x > 0 else 0.  NOTE: relu'(0) = 0, as PyTorch.
+        (x,) = out._prev
+        _accumulate(x, out.grad * (x.data > 0.0))
+
+    def leaky_relu(self, slope: float = 0.01) -> "Tensor":
+        """x if x > 0 else slope * x, elementwise; the slope is a setting, not an input."""
+        slope = _scalar_setting(slope, "Tensor.leaky_relu(slope=...)")
+        x = self.data
+        return _node(np.where(x > 0.0, x, slope * x), "leaky_relu", Tensor._leaky_relu_backward, self, ctx=slope)
+
+    @staticmethod
+    def _leaky_relu_backward(out: "Tensor") -> None:
+        # d/dx = 1 if x > 0 else slope.  NOTE: leaky_relu'(0) = slope, as PyTorch.
+        (x,) = out._prev
+        _accumulate(x, out.grad * np.where(x.data > 0.0, 1.0, out._ctx))
+
+    def softplus(self) -> "Tensor":
+        """ln(1 + e^x), elementwise, as max(x, 0) + ln(1 + e^-|x|) so it never overflows."""
+        x = self.data
+        return _node(np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))), "softplus", Tensor._softplus_backward, self)
+
+    @staticmethod
+    def _softplus_backward(out: "Tensor") -> None:
+        # d/dx ln(1 + e^x) = sigmoid(x), written stably for both signs
+        (x,) = out._prev
+        e = np.exp(-np.abs(x.data))
+        _accumulate(x, out.grad * np.where(x.data >= 0.0, 1.0, e) / (1.0 + e))
+
+    def __abs__(self) -> "Tensor":
+        return _node(np.abs(self.data), "abs", Tensor._abs_backward, self)
+
+    def abs(self) -> "Tensor":
+        """|x|, elementwise."""
+        return self.__abs__()
+
+    @staticmethod
+    def _abs_backward(out: "Tensor") -> None:
+        # d/dx |x| = sign(x).  NOTE: abs'(0) = 0 (np.sign(0) is 0), as PyTorch.
+        (x,) = out._prev
+        _accumulate(x, out.grad * np.sign(x.data))
+
+    def sqrt(self) -> "Tensor":
+        """Square root, elementwise; every element must be >= 0."""
+        _check_domain(self.data, self.data < 0.0, "Tensor.sqrt", "sqrt needs x >= 0")
+        return _node(np.sqrt(self.data), "sqrt", Tensor._sqrt_backward, self)
+
+    @staticmethod
+    def _sqrt_backward(out: "Tensor") -> None:
+        # d/dx sqrt x = 1 / (2 sqrt x).  NOTE: infinite at x = 0 (g * inf), as PyTorch.
+        (x,) = out._prev
+        with np.errstate(divide="ignore"):
+            _accumulate(x, out.grad * (0.5 / out.data))
+
+    def sin(self) -> "Tensor":
+        """Sine (radians), elementwise."""
+        return _node(np.sin(self.data), "sin", Tensor._sin_backward, self)
+
+    @staticmethod
+    def _sin_backward(out: "Tensor") -> None:
+        # d/dx sin x = cos x
+        (x,) = out._prev
+        _accumulate(x, out.grad * np.cos(x.data))
+
+    def cos(self) -> "Tensor":
+        """Cosine (radians), elementwise."""
+        return _node(np.cos(self.data), "cos", Tensor._cos_backward, self)
+
+    @staticmethod
+    def _cos_backward(out: "Tensor") -> None:
+        # d/dx cos x = -sin x
+        (x,) = out._prev
+        _accumulate(x, -out.grad * np.sin(x.data))
+
+    def clip(self, lo: Optional[float] = None, hi: Optional[float] = None) -> "Tensor":
+        """Each element limited to [lo, hi] (either bound may be None)."""
+        if lo is None and hi is None:
+            raise ValueError("Tensor.clip: give lo, hi or both")
+        lo = -np.inf if lo is None else _scalar_setting(lo, "Tensor.clip(lo=...)")
+        hi = np.inf if hi is None else _scalar_setting(hi, "Tensor.clip(hi=...)")
+        if lo > hi:
+            raise ValueError(f"Tensor.clip: lo={lo!r} is above hi={hi!r}")
+        return _node(np.clip(self.data, lo, hi), "clip", Tensor._clip_backward, self, ctx=(lo, hi))
+
+    @staticmethod
+    def _clip_backward(out: "Tensor") -> None:
+        # d/dx clip(x) = 1 inside [lo, hi], 0 outside.  NOTE: 1 at the bounds, as PyTorch.
+        (x,) = out._prev
+        lo, hi = out._ctx
+        _accumulate(x, out.grad * ((x.data >= lo) & (x.data <= hi)))
+
+    # ------------------------------------------------------------------ matmul
+
+    def __matmul__(self, other: ArrayLike) -> "Tensor":
+        other = other if type(other) is Tensor else _lift(other, self, "__matmul__")
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other: ArrayLike) -> "Tensor":
+        return _matmul(_lift(other, self, "__rmatmul__"), self)
+
+    def matmul(self, other: ArrayLike) -> "Tensor":
+        """Matrix product, as ``numpy.matmul``: also 1-D vectors and stacks of matrices."""
+        return self @ other
+
+    @staticmethod
+    def _matmul_backward(out: "Tensor") -> None:
+        # For C = A B:  dL/dA = G B^T,  dL/dB = A^T G.  A 1-D operand is first made a
+        # matrix (a row for A, a column for B) as numpy does; batch axes that were
+        # broadcast are summed back by _unbroadcast.
+        a, b = out._prev
+        A, B, G = a.data, b.data, out.grad
+        if A.ndim == 2 and B.ndim == 2:  # the common case, without reshapes
+            if a.requires_grad:
+                _accumulate(a, G @ B.T)
+            if b.requires_grad:
+                _accumulate(b, A.T @ G)
+            return
+        if A.ndim == 1 and B.ndim == 1:  # dot product: a scalar output
+            if a.requires_grad:
+                _accumulate(a, G * B)
+            if b.requires_grad:
+                _accumulate(b, G * A)
+            return
+        A2 = A[None, :] if A.ndim == 1 else A  # (n,) -> (1, n)
+        B2 = B[:, None] if B.ndim == 1 else B  # (n,) -> (n, 1)
+        G2 = G
+        if A.ndim == 1:
+            G2 = G2[..., None, :]  # restore the row axis numpy dropped
+        if B.ndim == 1:
+            G2 = G2[..., None]  # and the column axis
+        if a.requires_grad:
+            ga = _unbroadcast(G2 @ np.swapaxes(B2, -1, -2), A2.shape)
+            _accumulate(a, ga.reshape(A.shape))
+        if b.requires_grad:
+            gb = _unbroadcast(np.swapaxes(A2, -1, -2) @ G2, B2.shape)
+            _accumulate(b, gb.reshape(B.shape))
+
+    # ------------------------------------------------------------------ reductions
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        """Sum over ``axis`` (all axes when None)."""
+        axis = _normalize_axis(axis, self.data.ndim, "Tensor.sum")
+        return _node(self.data.sum(axis=axis, keepdims=keepdims), "sum", Tensor._sum_backward, self, ctx=(axis, keepdims))
+
+    @staticmethod
+    def _sum_backward(out: "Tensor") -> None:
+        # d(sum x)/dx_i = 1: every element gets the gradient of its sum
+        (x,) = out._prev
+        axis, keepdims = out._ctx
+        _accumulate(x, np.broadcast_to(_restore_axes(out.grad, axis, keepdims), x.data.shape))
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        """Mean over ``axis`` (all axes when None)."""
+        axis = _normalize_axis(axis, self.data.ndim, "Tensor.mean")
+        if _count(self.data.shape, axis) == 0:
+            raise ValueError(f"Tensor.mean: the mean of zero elements (shape {self.shape}, axis {axis}) is undefined")
+        return _node(
+            self.data.mean(axis=axis, keepdims=keepdims), "mean", Tensor._mean_backward, self, ctx=(axis, keepdims)
+        )
+
+    @staticmethod
+    def _mean_backward(out: "Tensor") -> None:
+        # d(mean x)/dx_i = 1 / n
+        (x,) = out._prev
+        axis, keepdims = out._ctx
+        g = _restore_axes(out.grad, axis, keepdims) / _count(x.data.shape, axis)
+        _accumulate(x, np.broadcast_to(g, x.data.shape))
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        """Maximum over ``axis`` (all axes when None). Ties share the gradient equally."""
+        axis = _normalize_axis(axis, self.data.ndim, "Tensor.max")
+        if _count(self.data.shape, axis) == 0:
+            raise ValueError(f"Tensor.max: the maximum of zero elements (shape {self.shape}, axis {axis}) is undefined")
+        return _node(self.data.max(axis=axis, keepdims=keepdims), "max", Tensor._max_backward, self, ctx=(axis, keepdims))
+
+    @staticmethod
+    def _max_backward(out: "Tensor") -> None:
+        # d(max x)/dx_i = 1 for the maximum, 0 elsewhere.  NOTE: k tied maxima get 1/k
+        # each, as PyTorch's amax() and full max() do.
+        (x,) = out._prev
+        axis, keepdims = out._ctx
+        is_max = x.data == _restore_axes(out.data, axis, keepdims)
+        share = _restore_axes(out.grad, axis, keepdims) / is_max.sum(axis=axis, keepdims=True)
+        _accumulate(x, is_max * share)
+
+    def argmax(self, axis: Optional[int] = None) -> np.ndarray:
+        """Indices of the maxima (an integer array, outside the graph: it has no gradient)."""
+        return np.argmax(self.data, axis=axis)
+
+    # ------------------------------------------------------------------ shape ops
+
+    def reshape(self, *shape: Any) -> "Tensor":
+        """The same elements in a new shape (``t.reshape(2, 3)`` or ``t.reshape((2, 3))``)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        try:
+            data = self.data.reshape(shape)
+        except (ValueError, TypeError) as e:
+            raise ValueError(
+                f"Tensor.reshape: cannot reshape {self.shape} ({self.size} elements) into {shape}: {e}"
+            ) from None
+        return _node(data, "reshape", Tensor._reshape_backward, self)
+
+    @staticmethod
+    def _reshape_backward(out: "Tensor") -> None:
+        # reshaping moves no numbers: the gradient is reshaped back
+        (x,) = out._prev
+        _accumulate(x, out.grad.reshape(x.data.shape))
+
+    def transpose(self, *axes: Any) -> "Tensor":
+        """Axes permuted (reversed when none are given), as ``numpy.transpose``."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        perm = tuple(range(self.data.ndim))[::-1] if not axes else axes
+        try:
+            data = np.transpose(self.data, perm)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"Tensor.transpose: axes {axes} do not permute the {self.ndim} axes of {self.shape}: {e}") from None
+        return _node(data, "transpose", Tensor._transpose_backward, self, ctx=perm)
+
+    @property
+    def T(self) -> "Tensor":
+        """All axes reversed (a matrix transpose for 2-D)."""
+        return self.transpose()
+
+    @staticmethod
+    def _transpose_backward(out: "Tensor") -> None:
+        # the inverse permutation puts each gradient back where its element came from
+        (x,) = out._prev
+        _accumulate(x, np.transpose(out.grad, np.argsort(out._ctx)))
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        index = _plain_index(index)
+        try:
+            data = self.data[index]
+        except IndexError as e:
+            raise IndexError(f"Tensor[...]: index {index!r} does not fit shape {self.shape}: {e}") from None
+        return _node(np.asarray(data), "index", Tensor._index_backward, self, ctx=index)
+
+    @staticmethod
+    def _index_backward(out: "Tensor") -> None:
+        # Each selected element gets its gradient back; others get 0. np.add.at adds
+        # (rather than overwrites) at indices listed twice, e.g. x[[0, 0]].
+        (x,) = out._prev
+        g = np.zeros_like(x.data, dtype=out.grad.dtype)
+        np.add.at(g, out._ctx, out.grad)
+        _accumulate(x, g)
+
+    # ------------------------------------------------------------------ composites
+    # No backward code below: every gradient comes from the primitives above.
+
+    def __neg__(self) -> "Tensor":
+        return self * -1.0
+
+    def __radd__(self, other: ArrayLike) -> "Tensor":
+        return _lift(other, self, "__radd__") + self
+
+    def __rsub__(self, other: ArrayLike) -> "Tensor":
+        return _lift(other, self, "__rsub__") - self
+
+    def __rmul__(self, other: ArrayLike) -> "Tensor":
+        return _lift(other, self, "__rmul__") * self
+
+    def __rtruediv__(self, other: ArrayLike) -> "Tensor":
+        return _lift(other, self, "__rtruediv__") / self
+
+    def __rpow__(self, other: ArrayLike) -> "Tensor":
+        return _lift(other, self, "__rpow__") ** self
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        """e^x_i / sum_j e^x_j along ``axis``; finite for any finite logits."""
+        # NOTE: softmax(x - c) = softmax(x) for any constant c, so subtracting the
+        # (detached) maximum changes nothing but keeps every exp() <= 1.
+        e = (self - self.detach().max(axis=axis, keepdims=True)).exp()
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        """x_i - log sum_j e^x_j along ``axis``; finite for logits of any size."""
+        shifted = self - self.detach().max(axis=axis, keepdims=True)  # as in softmax
+        return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        """log sum_i e^x_i over ``axis``, computed as m + log sum e^(x - m) with m = max x."""
+        m = self.detach().max(axis=axis, keepdims=True)
+        out = (self - m).exp().sum(axis=axis, keepdims=True).log() + m
+        return out if keepdims else out.reshape(_reduced_shape(self.shape, _normalize_axis(axis, self.ndim, "Tensor.logsumexp")))
+
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
+        """Variance sum (x - mean)^2 / (n - ddof) over ``axis`` (ddof=0 as numpy, 1 as PyTorch)."""
+        n = _count(self.shape, _normalize_axis(axis, self.ndim, "Tensor.var"))
+        if n - ddof <= 0:
+            raise ValueError(f"Tensor.var: {n} element(s) with ddof={ddof} leave no degrees of freedom")
+        d = self - self.mean(axis=axis, keepdims=True)
+        return (d * d).sum(axis=axis, keepdims=keepdims) / float(n - ddof)
+
+    def norm(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
+        """Euclidean (Frobenius) norm sqrt(sum x^2) over ``axis``.
+
+        NOTE: at x = 0 its gradient is nan (sqrt'(0) = inf times 0), where PyTorch's
+        ``linalg.norm`` picks the subgradient 0.
+        """
+        return (self * self).sum(axis=axis, keepdims=keepdims).sqrt()
+
+    def square(self) -> "Tensor":
+        """x ** 2, elementwise."""
+        return self**2
+
+    # ------------------------------------------------------------------ autodiff
+
+    def backward(self, grad: Optional[ArrayLike] = None, *, accumulate: bool = False) -> None:
+        """Fill ``.grad`` of every node in this graph with d(self)/d(node), contracted with ``grad``.
+
+        A scalar output is seeded with 1. For a non-scalar output pass ``grad``, an
+        array of the output's shape (the "upstream gradient" dL/d(self)).
+        Semantics as ``Value.backward``: interior grads restart, leaves accumulate, and a
+        leaf that already holds a nonzero gradient raises unless ``accumulate=True``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "Tensor.backward: this Tensor does not require grad (no input had "
+                "requires_grad=True, or it was computed inside no_grad(), or it is detached), "
+                "so there is no graph to differentiate; make the leaves you want gradients for "
+                "with Tensor(..., requires_grad=True)"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"Tensor.backward: backward() needs a scalar output (got shape {self.shape}); "
+                    f"call .sum() or .mean() first, or pass grad=<array of shape {self.shape}>"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            if isinstance(grad, Tensor):
+                grad = grad.data
+            seed = _as_float_array(grad, "Tensor.backward(grad=...)", self.data.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"Tensor.backward: grad has shape {seed.shape} but the output has shape "
+                    f"{self.shape}; pass an array of the output's shape"
+                )
+        with gc_paused():
+            order = topological_order(self)
+            if not accumulate:  # check every leaf before touching any grad: an error changes nothing
+                for node in order:
+                    if not node._prev and node.requires_grad and node.grad is not None and node.grad.any():
+                        _raise_stale_leaf(node)
+            for node in order:
+                if node._prev:
+                    node.grad = None
+            _accumulate(self, seed)
+            for node in reversed(order):
+                rule = node._backward
+                if rule is not None and node.grad is not None:
+                    rule(node)
+
+    def detach(self) -> "Tensor":
+        """A new constant leaf sharing this tensor's data, cut off from the graph."""
+        out = _new(Tensor)
+        out.data, out.grad, out._prev, out._op, out._backward, out._ctx = self.data, None, (), "", None, None
+        out.label, out.requires_grad = self.label, False
+        return out
+
+    def zero_grad(self) -> None:
+        """Forget this tensor's gradient (``grad = None``)."""
+        self.grad = None
+
+
+# Tensor is recognised by Value's input checks (which must not import this module).
+Tensor._autograd_lite_tensor = True  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------- functions
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis, as ``numpy.concatenate``."""
+    parts = _tensor_list(tensors, "concatenate")
+    try:
+        data = np.concatenate([t.data for t in parts], axis=axis)
+    except (ValueError, np.exceptions.AxisError) as e:
+        shapes = ", ".join(str(t.shape) for t in parts)
+        raise ValueError(f"concatenate: cannot join shapes {shapes} along axis {axis}: {e}") from None
+    ax = axis % parts[0].ndim
+    return _node_n(data, "concatenate", _concatenate_backward, parts, ctx=ax)
+
+
+def _concatenate_backward(out: Tensor) -> None:
+    # each piece gets back its own slice of the gradient
+    ax = out._ctx
+    ends = np.cumsum([t.data.shape[ax] for t in out._prev])[:-1]
+    for t, g in zip(out._prev, np.split(out.grad, ends, axis=ax)):
+        if t.requires_grad:
+            _accumulate(t, g)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis, as ``numpy.stack``."""
+    parts = _tensor_list(tensors, "stack")
+    try:
+        data = np.stack([t.data for t in parts], axis=axis)
+    except (ValueError, np.exceptions.AxisError) as e:
+        shapes = ", ".join(str(t.shape) for t in parts)
+        raise ValueError(f"stack: cannot stack shapes {shapes} along axis {axis}: {e}") from None
+    return _node_n(data, "stack", _stack_backward, parts, ctx=axis % data.ndim)
+
+
+def _stack_backward(out: Tensor) -> None:
+    # piece i gets the gradient's slice i along the new axis
+    for i, t in enumerate(out._prev):
+        if t.requires_grad:
+            _accumulate(t, np.take(out.grad, i, axis=out._ctx))
+
+
+def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """Elementwise larger of ``a`` and ``b``.  NOTE: at a tie each gets half the gradient (as PyTorch)."""
+    a, b = _pair(a, b, "maximum")
+    return _node(_broadcasting(np.maximum, a, b, "maximum"), "maximum", _maximum_backward, a, b)
+
+
+def _maximum_backward(out: Tensor) -> None:
+    # d max(a, b)/da = 1 where a > b, 1/2 where a == b, 0 where a < b (and b the mirror)
+    a, b = out._prev
+    share_a = (a.data > b.data) + 0.5 * (a.data == b.data)
+    g = out.grad
+    if a.requires_grad:
+        _accumulate(a, _unbroadcast(g * share_a, a.data.shape))
+    if b.requires_grad:
+        _accumulate(b, _unbroadcast(g * (1.0 - share_a), b.data.shape))
+
+
+def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """Elementwise smaller of ``a`` and ``b``, as -maximum(-a, -b) (same tie rule)."""
+    a, b = _pair(a, b, "minimum")
+    return -maximum(-a, -b)
+
+
+# ---------------------------------------------------------------------- node makers
+
+_new = Tensor.__new__
+_recording = _grad_enabled.get  # bound once: called for every node made
+
+
+def _node(data: Any, op: str, rule: Rule, a: Tensor, b: Optional[Tensor] = None, ctx: Any = None) -> Tensor:
+    """The result of ``op(a)`` or ``op(a, b)`` as a new node (see ``engine._node``)."""
+    out = _new(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = None
+    if (a.requires_grad or (b is not None and b.requires_grad)) and _recording():
+        out._prev = (a,) if b is None else (a, b)
+        out._op = op
+        out._backward = rule
+        out._ctx = ctx
+        out.requires_grad = True
+    else:
+        out._prev, out._op, out._backward, out._ctx, out.requires_grad = (), "", None, None, False
+    return out
+
+
+def _node_n(data: np.ndarray, op: str, rule: Rule, parts: List[Tensor], ctx: Any) -> Tensor:
+    """A node with any number of inputs (concatenate, stack)."""
+    out = _const(data)
+    if any(t.requires_grad for t in parts) and _recording():
+        out._prev, out._op, out._backward, out._ctx, out.requires_grad = tuple(parts), op, rule, ctx, True
+    return out
+
+
+def _accumulate(x: Tensor, g: Any) -> None:
+    """``x.grad += g``, where ``None`` means no gradient yet.
+
+    Never in place: a gradient array may be shared with another node (``a + b`` hands
+    the same array to both), so a sum is always a new array. A leaf gets its own copy
+    in its own dtype, since users and optimizers change leaf gradients.
+    """
+    if x.grad is None:
+        if not x._prev:
+            x.grad = np.array(g, dtype=x.data.dtype)
+        else:
+            x.grad = g if type(g) is np.ndarray else np.asarray(g)
+    else:
+        x.grad = x.grad + g
+
+
+def _unbroadcast(g: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    """Sum ``g`` down to ``shape``: undo numpy broadcasting for the gradient.
+
+    Broadcasting copies an input along new leading axes and along axes of size 1;
+    each copy sends back a gradient, and the copies' gradients add up.
+    """
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))  # axes numpy added in front
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)  # axes of size 1 numpy stretched
+    return np.asarray(g)
+
+
+def _lift(x: Any, like: Tensor, op: str) -> Tensor:
+    """A number or array met by an op, as a constant leaf (it never receives a gradient).
+
+    Python numbers and integer arrays take ``like``'s dtype, so ``2 * t`` stays float32.
+    """
+    if isinstance(x, float) or (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))):
+        if isinstance(x, np.floating) and np.dtype(type(x)) in _FLOATS:
+            data = np.asarray(x)
+        else:
+            data = np.asarray(float(x), dtype=like.data.dtype)
+        if not np.isfinite(data):
+            raise ValueError(f"Tensor.{op}: got {x!r}; a Tensor op needs finite numbers")
+        return _const(data)
+    if isinstance(x, Tensor):
+        return x
+    if _is_value(x):
+        raise TypeError(
+            f"Tensor.{op}: cannot mix a Tensor with a Value ({x!r}); Tensor and Value graphs do "
+            f"not mix. Use a number (v.data) for a constant, or build the computation with one engine"
+        )
+    arr = np.asarray(x) if isinstance(x, np.ndarray) else None
+    dtype = like.data.dtype if arr is not None and arr.dtype.kind in "iub" else None
+    return _const(_as_float_array(x, f"Tensor.{op}", dtype))
+
+
+def _const(data: np.ndarray) -> Tensor:
+    out = _new(Tensor)
+    out.data, out.grad, out._prev, out._op, out._backward, out._ctx = data, None, (), "", None, None
+    out.label, out.requires_grad = None, False
+    return out
+
+
+def _pair(a: ArrayLike, b: ArrayLike, op: str) -> Tuple[Tensor, Tensor]:
+    if type(a) is Tensor:
+        return a, (b if type(b) is Tensor else _lift(b, a, op))
+    if type(b) is Tensor:
+        return _lift(a, b, op), b
+    raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+
+
+_OP_NAMES = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "power"}
+
+
+def _broadcasting(fn: Callable[..., np.ndarray], a: Any, b: Any, op: str) -> np.ndarray:
+    """``fn(a, b)`` on the data, with numpy's broadcasting error replaced by ours."""
+    x = a.data if isinstance(a, Tensor) else a
+    y = b.data if isinstance(b, Tensor) else b
+    try:
+        return fn(x, y)
+    except ValueError:
+        if np.shape(x) == np.shape(y):
+            raise
+        sx, sy = np.shape(x), np.shape(y)
+        what = f"{_OP_NAMES[op]}: {sx} {op} {sy}" if op in _OP_NAMES else f"{op}: shapes {sx} and {sy}"
+        raise ValueError(
+            f"{what}: shapes do not broadcast (aligned from the right, each pair of sizes must be "
+            f"equal or 1); reshape one of them, e.g. with t.reshape(...) or t[:, None]"
+        ) from None
+
+
+def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    sa, sb = a.data.shape, b.data.shape
+    if not sa or not sb:
+        raise ValueError(f"matmul: {sa} @ {sb}: a 0-d operand has no dimension to contract; use * for scaling")
+    inner_a, inner_b = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
+    if inner_a != inner_b:
+        raise ValueError(f"matmul: {sa} @ {sb}: inner dimensions {inner_a} and {inner_b} differ")
+    try:
+        data = a.data @ b.data
+    except ValueError:
+        raise ValueError(
+            f"matmul: {sa} @ {sb}: the batch dimensions {sa[:-2]} and {sb[:-2]} do not broadcast"
+        ) from None
+    return _node(data, "matmul", Tensor._matmul_backward, a, b)
+
+
+def _normalize_axis(axis: Axis, ndim: int, where: str) -> Optional[Tuple[int, ...]]:
+    """``axis`` as a sorted tuple of non-negative axes (None: all axes), or a clear error."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not isinstance(ax, (int, np.integer)) or isinstance(ax, bool):
+            raise TypeError(f"{where}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= ax < ndim:
+            raise ValueError(f"{where}: axis {ax} is out of range for a tensor with {ndim} axes")
+        out.append(int(ax) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{where}: axis {axis!r} repeats an axis")
+    return tuple(sorted(out))
+
+
+def _restore_axes(g: np.ndarray, axis: Optional[Tuple[int, ...]], keepdims: bool) -> np.ndarray:
+    """Put back, as size 1, the axes a reduction without keepdims removed, so that ``g``
+    broadcasts against the reduction's input. A full reduction's scalar already does."""
+    if keepdims or axis is None:
+        return g
+    return np.expand_dims(g, axis)
+
+
+def _count(shape: Tuple[int, ...], axis: Optional[Tuple[int, ...]]) -> int:
+    """How many elements a reduction over ``axis`` combines into each output."""
+    return int(np.prod(shape)) if axis is None else int(np.prod([shape[i] for i in axis]))
+
+
+def _reduced_shape(shape: Tuple[int, ...], axis: Optional[Tuple[int, ...]]) -> Tuple[int, ...]:
+    return () if axis is None else tuple(n for i, n in enumerate(shape) if i not in axis)
+
+
+def _scalar_setting(x: Any, where: str) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where}: expected a real number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    if x != x:
+        raise ValueError(f"{where}: got nan")
+    return x
+
+
+def _plain_index(index: Any) -> Any:
+    """An index with Tensors replaced by their data; float indices refused."""
+    parts = index if isinstance(index, tuple) else (index,)
+    clean = []
+    for p in parts:
+        if isinstance(p, Tensor):
+            raise TypeError(
+                "Tensor[...]: index with ints, slices, lists or integer/bool numpy arrays, not a "
+                "Tensor (its data is float); use t[idx.data.astype(int)] if you mean it"
+            )
+        if isinstance(p, list):
+            p = np.asarray(p)
+        if isinstance(p, np.ndarray) and p.dtype.kind not in "iub":
+            raise TypeError(f"Tensor[...]: an index array must hold integers or bools, got dtype {p.dtype}")
+        clean.append(p)
+    return tuple(clean) if isinstance(index, tuple) else clean[0]
+
+
+def _tensor_list(tensors: Sequence[Any], op: str) -> List[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of Tensors, got {type(tensors).__name__}")
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    if like is None:
+        raise TypeError(f"{op}: expected at least one Tensor in the list; for plain arrays use numpy.{op}")
+    return [t if isinstance(t, Tensor) else _lift(t, like, op) for t in tensors]
+
+
+def _check_domain(x: np.ndarray, bad: np.ndarray, where: str, rule: str) -> None:
+    if bad.any():
+        where_bad = np.argwhere(bad)
+        first = tuple(int(i) for i in where_bad[0])
+        raise ValueError(
+            f"{where}: {len(where_bad)} element(s) outside the domain ({rule}); the first is "
+            f"{x[first]!r} at index {first}"
+        )
+
+
+def _raise_zero_division(den: np.ndarray, where: str) -> None:
+    zeros = np.argwhere(den == 0)
+    first = tuple(int(i) for i in zeros[0])
+    raise ZeroDivisionError(
+        f"division by zero in {where}: the denominator (shape {den.shape}) has {len(zeros)} zero(s), "
+        f"the first at index {first}"
+    )
+
+
+def _raise_pow_error(a: np.ndarray, b: np.ndarray, data: np.ndarray) -> None:
+    a, b = np.broadcast_arrays(a, b)
+    first = tuple(int(i) for i in np.argwhere(~np.isfinite(data))[0])
+    x, p = a[first], b[first]
+    if x < 0:
+        raise ValueError(
+            f"Tensor.__pow__: {x!r} ** {p!r} (at index {first}) is not a real number: a negative "
+            f"base needs an integer exponent; keep the base positive, e.g. abs(x) ** b"
+        )
+    if x == 0:
+        raise ZeroDivisionError(f"Tensor.__pow__: 0.0 ** {p!r} (at index {first}) divides by zero")
+    raise OverflowError(f"Tensor.__pow__: {x!r} ** {p!r} (at index {first}) overflows {data.dtype}")
+
+
+def _raise_stale_leaf(leaf: Tensor) -> None:
+    name = f"{leaf.label!r}" if leaf.label is not None else f"of shape {leaf.shape}"
+    raise RuntimeError(
+        f"Tensor.backward: leaf {name} already holds a gradient from an earlier backward(). "
+        f"Leaf gradients add up, so this call would double-count. Zero them first (t.grad = None "
+        f"for each leaf, or your optimizer's zero_grad()), or pass accumulate=True to add to them "
+        f"on purpose."
+    )
