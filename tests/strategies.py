@@ -152,3 +152,91 @@ def run_program(leaves: List[Any], steps: List[Tuple[int, int, int]], torch_ops:
     for node in pool[-4:-1]:
         out = out + node
     return out
+
+
+# -- tensors ------------------------------------------------------------------------
+# The same op table drives the Tensor tests: every elementwise op is applied to arrays
+# whose elements come from the op's own input strategy, in shapes that include the
+# scalar (), (1,), (3,), (2, 3) and broadcasting pairs.
+
+SHAPES = [(), (1,), (3,), (2, 3)]
+# Pairs of shapes that broadcast against each other (the result shape in a comment).
+BROADCAST_PAIRS = [
+    ((2, 3), (2, 3)),  # (2, 3)
+    ((3, 1), (1, 4)),  # (3, 4): both stretched
+    ((2, 3), (3,)),  # (2, 3): a new leading axis
+    ((), (2, 3)),  # (2, 3): a 0-d tensor against a matrix
+    ((1,), (3,)),  # (3,)
+    ((2, 1, 3), (4, 1)),  # (2, 4, 3): both ways at once
+    ((3,), ()),  # (3,)
+]
+
+
+def arrays_from(elements: st.SearchStrategy[float], shape: Tuple[int, ...]) -> st.SearchStrategy[Any]:
+    """float64 arrays of ``shape`` whose elements are drawn from ``elements``."""
+    import numpy as np
+
+    size = int(np.prod(shape)) if shape else 1
+    return st.lists(elements, min_size=size, max_size=size).map(lambda xs: np.array(xs, dtype=np.float64).reshape(shape))
+
+
+@st.composite
+def op_arrays(draw: Any, op: Op) -> List[Any]:
+    """Inputs for ``op``: one shape for a unary op, a broadcasting pair for a binary one."""
+    if len(op.inputs) == 1:
+        shapes: Tuple[Tuple[int, ...], ...] = (draw(st.sampled_from(SHAPES)),)
+    else:
+        pair = draw(st.sampled_from(BROADCAST_PAIRS))
+        shapes = pair if draw(st.booleans()) else pair[::-1]
+    return [draw(arrays_from(s, shape)) for s, shape in zip(op.inputs, shapes)]
+
+
+# Tensor-only ops for random expression graphs: (name, ours, torch). Every leaf shape
+# broadcasts to (2, 3), so any two nodes of a program combine; every op keeps its axes.
+TENSOR_GRAPH_OPS: List[Tuple[str, Callable[[Any, Any], Any], Callable[[Any, Any], Any]]] = [
+    ("softmax", lambda a, b: a.softmax(axis=-1) * b, lambda a, b: a.softmax(dim=-1) * b),
+    ("log_softmax", lambda a, b: a.log_softmax(axis=-1), lambda a, b: a.log_softmax(dim=-1)),
+    ("sum_keep", lambda a, b: a.sum(axis=-1, keepdims=True) + b, lambda a, b: a.sum(dim=-1, keepdim=True) + b),
+    ("mean0", lambda a, b: a.mean(axis=0, keepdims=True) * b, lambda a, b: a.mean(dim=0, keepdim=True) * b),
+    ("amax", lambda a, b: a.max(axis=-1, keepdims=True) - b, lambda a, b: a.amax(dim=-1, keepdim=True) - b),
+    ("logsumexp", lambda a, b: a.logsumexp(axis=-1, keepdims=True) * b, lambda a, b: a.logsumexp(dim=-1, keepdim=True) * b),
+    ("clip", lambda a, b: a.clip(-0.5, 0.7) + b, lambda a, b: a.clamp(-0.5, 0.7) + b),
+    ("square", lambda a, b: a * a - b, lambda a, b: a * a - b),
+]
+
+
+@st.composite
+def tensor_programs(draw: Any, max_leaves: int = 4, max_ops: int = 25) -> Tuple[List[Any], List[Tuple[int, int, int]]]:
+    """A random program (as ``programs``) over leaves of shapes (1,), (3,), (2, 1), (2, 3).
+
+    No 0-d leaves here (and no op drops an axis): softmax along axis -1 needs an axis.
+    """
+    n = draw(st.integers(1, max_leaves))
+    leaves = [draw(arrays_from(real(-2.0, 2.0), draw(st.sampled_from([(1,), (3,), (2, 1), (2, 3)])))) for _ in range(n)]
+    n_ops = draw(st.integers(1, max_ops))
+    steps = []
+    total = len(GRAPH_OPS) + len(TENSOR_GRAPH_OPS)
+    for k in range(n_ops):
+        pool = n + k
+        i = draw(st.integers(max(0, pool - 3), pool - 1) | st.integers(0, pool - 1))
+        j = draw(st.integers(0, pool - 1))
+        steps.append((draw(st.integers(0, total - 1)), i, j))
+    return leaves, steps
+
+
+def run_tensor_program(leaves: List[Any], steps: List[Tuple[int, int, int]], torch_ops: bool = False) -> Any:
+    """Evaluate a tensor program with our Tensors or torch tensors; returns a scalar."""
+    pool = list(leaves)
+    for op_index, i, j in steps:
+        if op_index < len(GRAPH_OPS):
+            name, fn = GRAPH_OPS[op_index]
+            if torch_ops and name in TORCH_SPELLING:
+                fn = TORCH_SPELLING[name]
+        else:
+            _, ours, theirs = TENSOR_GRAPH_OPS[op_index - len(GRAPH_OPS)]
+            fn = theirs if torch_ops else ours
+        pool.append(fn(pool[i], pool[j]))
+    out = pool[-1]
+    for node in pool[-4:-1]:
+        out = out + node
+    return out.sum()
