@@ -51,7 +51,8 @@ Errors and non-finite numbers, one policy per op (as for ``Value``):
                            every graph)
     a / b                  ZeroDivisionError if any element of b is 0
     a ** b                 ValueError for a < 0 with a non-integer b; ZeroDivisionError
-                           for 0 ** (b < 0)
+                           for 0 ** (b < 0); OverflowError past the dtype's maximum
+                           (except a ** 2, which is a * a: IEEE)
     exp(x)                 OverflowError if some exp(x) exceeds the dtype's maximum
     log(x), sqrt(x)        ValueError for x <= 0 (log) or x < 0 (sqrt), naming where
     shapes                 ValueError naming the op and both shapes
@@ -70,6 +71,7 @@ gradient for every input batch would double the work of a training step.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
@@ -316,6 +318,8 @@ class Tensor:
 
     def __pow__(self, other: ArrayLike) -> "Tensor":
         other = other if type(other) is Tensor else _lift(other, self, "__pow__")
+        if other.data.ndim == 0 and other.data == 2.0:  # x ** 2 is x * x: IEEE, like *
+            return _node(np.square(self.data), "**", Tensor._pow_backward, self, other)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # diagnosed below
             data = _broadcasting(np.power, self, other, "**")
         if not np.isfinite(data).all():
@@ -551,12 +555,12 @@ class Tensor:
         # d(sum x)/dx_i = 1: every element gets the gradient of its sum
         (x,) = out._prev
         axis, keepdims = out._ctx
-        _accumulate(x, np.broadcast_to(_restore_axes(out.grad, axis, keepdims), x.data.shape))
+        _accumulate(x, _expand(_restore_axes(out.grad, x.data.shape, axis, keepdims), x.data.shape))
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis`` (all axes when None)."""
         axis = _normalize_axis(axis, self.data.ndim, "Tensor.mean")
-        if _count(self.data.shape, axis) == 0:
+        if not self.data.size and _count(self.data.shape, axis) == 0:
             raise ValueError(f"Tensor.mean: the mean of zero elements (shape {self.shape}, axis {axis}) is undefined")
         return _node(
             self.data.mean(axis=axis, keepdims=keepdims), "mean", Tensor._mean_backward, self, ctx=(axis, keepdims)
@@ -567,13 +571,13 @@ class Tensor:
         # d(mean x)/dx_i = 1 / n
         (x,) = out._prev
         axis, keepdims = out._ctx
-        g = _restore_axes(out.grad, axis, keepdims) / _count(x.data.shape, axis)
-        _accumulate(x, np.broadcast_to(g, x.data.shape))
+        g = _restore_axes(out.grad, x.data.shape, axis, keepdims) / _count(x.data.shape, axis)
+        _accumulate(x, _expand(g, x.data.shape))
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Maximum over ``axis`` (all axes when None). Ties share the gradient equally."""
         axis = _normalize_axis(axis, self.data.ndim, "Tensor.max")
-        if _count(self.data.shape, axis) == 0:
+        if not self.data.size and _count(self.data.shape, axis) == 0:
             raise ValueError(f"Tensor.max: the maximum of zero elements (shape {self.shape}, axis {axis}) is undefined")
         return _node(self.data.max(axis=axis, keepdims=keepdims), "max", Tensor._max_backward, self, ctx=(axis, keepdims))
 
@@ -583,8 +587,8 @@ class Tensor:
         # each, as PyTorch's amax() and full max() do.
         (x,) = out._prev
         axis, keepdims = out._ctx
-        is_max = x.data == _restore_axes(out.data, axis, keepdims)
-        share = _restore_axes(out.grad, axis, keepdims) / is_max.sum(axis=axis, keepdims=True)
+        is_max = x.data == _restore_axes(out.data, x.data.shape, axis, keepdims)
+        share = _restore_axes(out.grad, x.data.shape, axis, keepdims) / is_max.sum(axis=axis, keepdims=True)
         _accumulate(x, is_max * share)
 
     def argmax(self, axis: Optional[int] = None) -> np.ndarray:
@@ -746,7 +750,7 @@ class Tensor:
             order = topological_order(self)
             if not accumulate:  # check every leaf before touching any grad: an error changes nothing
                 for node in order:
-                    if not node._prev and node.requires_grad and node.grad is not None and node.grad.any():
+                    if not node._prev and node.grad is not None and node.requires_grad and node.grad.any():
                         _raise_stale_leaf(node)
             for node in order:
                 if node._prev:
@@ -907,6 +911,13 @@ def _lift(x: Any, like: Tensor, op: str) -> Tensor:
 
     Python numbers and integer arrays take ``like``'s dtype, so ``2 * t`` stays float32.
     """
+    if type(x) is float or type(x) is int:  # the common case, kept fast
+        try:
+            f = float(x)
+        except OverflowError:
+            raise OverflowError(f"Tensor.{op}: {x!r} is too large for a float64") from None
+        if f - f == 0.0:  # false exactly for nan and +-inf
+            return _const(np.asarray(f, dtype=like.data.dtype))
     if isinstance(x, float) or (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))):
         if isinstance(x, np.floating) and np.dtype(type(x)) in _FLOATS:
             data = np.asarray(x)
@@ -982,6 +993,8 @@ def _normalize_axis(axis: Axis, ndim: int, where: str) -> Optional[Tuple[int, ..
     """``axis`` as a sorted tuple of non-negative axes (None: all axes), or a clear error."""
     if axis is None:
         return None
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, kept fast
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for ax in axes:
@@ -995,17 +1008,27 @@ def _normalize_axis(axis: Axis, ndim: int, where: str) -> Optional[Tuple[int, ..
     return tuple(sorted(out))
 
 
-def _restore_axes(g: np.ndarray, axis: Optional[Tuple[int, ...]], keepdims: bool) -> np.ndarray:
-    """Put back, as size 1, the axes a reduction without keepdims removed, so that ``g``
-    broadcasts against the reduction's input. A full reduction's scalar already does."""
+def _restore_axes(g: np.ndarray, shape: Tuple[int, ...], axis: Optional[Tuple[int, ...]], keepdims: bool) -> np.ndarray:
+    """Put back, as size 1, the axes of ``shape`` that a reduction without keepdims
+    removed, so that ``g`` broadcasts against the reduction's input. A full reduction's
+    scalar already does."""
     if keepdims or axis is None:
         return g
-    return np.expand_dims(g, axis)
+    return g.reshape([1 if i in axis else n for i, n in enumerate(shape)])
+
+
+def _expand(g: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    """``g`` broadcast to ``shape`` as a new array (a gradient must have its input's shape)."""
+    if g.shape == shape:
+        return g
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g  # cheaper than np.broadcast_to for the small arrays of a lecture
+    return out
 
 
 def _count(shape: Tuple[int, ...], axis: Optional[Tuple[int, ...]]) -> int:
     """How many elements a reduction over ``axis`` combines into each output."""
-    return int(np.prod(shape)) if axis is None else int(np.prod([shape[i] for i in axis]))
+    return math.prod(shape) if axis is None else math.prod(shape[i] for i in axis)
 
 
 def _reduced_shape(shape: Tuple[int, ...], axis: Optional[Tuple[int, ...]]) -> Tuple[int, ...]:
