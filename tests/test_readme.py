@@ -33,8 +33,10 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second() -> None:
     assert "torch==2.13.0" in ci
 
 
-def test_example_doctest_in_the_engine_docstring() -> None:
+def test_example_doctests_in_the_engine_docstrings() -> None:
     import autograd_lite.engine as engine
+    import autograd_lite.tensor as tensor
 
-    result = doctest.testmod(engine)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (engine, tensor):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
