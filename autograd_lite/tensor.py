@@ -622,6 +622,7 @@ class Tensor:
             data = np.transpose(self.data, perm)
         except (ValueError, TypeError) as e:
             raise ValueError(f"Tensor.transpose: axes {axes} do not permute the {self.ndim} axes of {self.shape}: {e}") from None
+        perm = tuple(int(ax) % self.data.ndim for ax in perm)  # negative axes, as numpy allows
         return _node(data, "transpose", Tensor._transpose_backward, self, ctx=perm)
 
     @property
@@ -883,8 +884,11 @@ def _accumulate(x: Tensor, g: Any) -> None:
             x.grad = np.array(g, dtype=x.data.dtype)
         else:
             x.grad = g if type(g) is np.ndarray else np.asarray(g)
+    elif not x._prev:
+        x.grad = np.asarray(x.grad + g, dtype=x.data.dtype)
     else:
-        x.grad = x.grad + g
+        total = x.grad + g
+        x.grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d sums are numpy scalars
 
 
 def _unbroadcast(g: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
