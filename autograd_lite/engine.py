@@ -146,7 +146,7 @@ def _check_number(x: object, where: str) -> float:
         raise TypeError(f"{where}: got a Value ({x!r}); it is already a node, use it directly")
     elif getattr(type(x), "_autograd_lite_tensor", False):
         raise TypeError(
-            f"{where}: cannot mix a Value with a Tensor (shape {x.shape}); Value and Tensor graphs "
+            f"{where}: cannot mix a Value with a Tensor (shape {getattr(x, 'shape', None)}); Value and Tensor graphs "
             f"do not mix. Use Tensor throughout (Tensor(v.data) for a constant), or index the "
             f"tensor's data for a number: t.data[i]"
         )

@@ -145,7 +145,8 @@ def gradcheck(
     """
     if any(isinstance(x, (Tensor, np.ndarray)) for x in inputs):
         return tensor_gradcheck(
-            f, *inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception, **tensor_options
+            f,  # type: ignore[arg-type]  # f takes and returns Tensors here
+            *inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception, **tensor_options
         )
     if tensor_options:
         raise TypeError(

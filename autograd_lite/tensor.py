@@ -156,7 +156,9 @@ class Tensor:
     __array_ufunc__ = None
 
     data: np.ndarray
-    grad: Optional[np.ndarray]
+    # An ndarray of data's shape, or None before backward(). Typed Any so that rules,
+    # which only run once their output's gradient exists, need no None checks.
+    grad: Any
     _prev: Tuple["Tensor", ...]
     _op: str
     _backward: Optional[Rule]
@@ -591,7 +593,7 @@ class Tensor:
 
     def argmax(self, axis: Optional[int] = None) -> np.ndarray:
         """Indices of the maxima (an integer array, outside the graph: it has no gradient)."""
-        return np.argmax(self.data, axis=axis)
+        return np.asarray(np.argmax(self.data, axis=axis))
 
     # ------------------------------------------------------------------ shape ops
 
