@@ -37,10 +37,12 @@ Composites with no backward code of their own (their gradients come from the abo
 
 Dtypes. Data is always floating point: float64 by default; float32 when you ask for it
 (``dtype="float32"``, or a float32 array). Python numbers, ints and bools become
-float64; a Python number in an op takes the tensor's dtype (``2 * t`` stays float32);
-an integer or bool array in an op does too. Two floating tensors of different dtypes
-combine as numpy combines them (float32 with float64 gives float64), and a leaf's
-gradient always has the leaf's own dtype. Complex, object and string arrays are refused.
+float64. In an op, a Python int or float takes the tensor's dtype (``2 * t`` stays
+float32), and so does an integer or bool array; float arrays, lists and numpy float
+scalars keep their own dtype (float64 for lists), and two floating dtypes combine as
+numpy combines them (float32 with float64 gives float64), as PyTorch does for tensors.
+A leaf's gradient always has the leaf's own dtype. Complex, object and string arrays
+are refused.
 
 Errors and non-finite numbers, one policy per op (as for ``Value``):
 
@@ -87,6 +89,8 @@ Axis = Union[None, int, Tuple[int, ...]]
 Rule = Callable[["Tensor"], None]
 
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+# The largest x whose exp(x) is finite, per dtype: log(max float).
+_EXP_MAX = {dt: float(np.log(np.finfo(dt).max)) for dt in _FLOATS}
 
 
 def _as_float_array(x: Any, where: str, dtype: Any = None) -> np.ndarray:
@@ -259,7 +263,11 @@ class Tensor:
 
     def __add__(self, other: ArrayLike) -> "Tensor":
         other = other if type(other) is Tensor else _lift(other, self, "__add__")
-        return _node(_broadcasting(np.add, self, other, "+"), "+", Tensor._add_backward, self, other)
+        try:
+            data = self.data + other.data
+        except ValueError:
+            raise _shape_error("+", self.data, other.data) from None
+        return _node(data, "+", Tensor._add_backward, self, other)
 
     @staticmethod
     def _add_backward(out: "Tensor") -> None:
@@ -274,7 +282,11 @@ class Tensor:
     def __sub__(self, other: ArrayLike) -> "Tensor":
         # A primitive here (not a + (-b) as in Value): one array pass instead of two.
         other = other if type(other) is Tensor else _lift(other, self, "__sub__")
-        return _node(_broadcasting(np.subtract, self, other, "-"), "-", Tensor._sub_backward, self, other)
+        try:
+            data = self.data - other.data
+        except ValueError:
+            raise _shape_error("-", self.data, other.data) from None
+        return _node(data, "-", Tensor._sub_backward, self, other)
 
     @staticmethod
     def _sub_backward(out: "Tensor") -> None:
@@ -288,7 +300,11 @@ class Tensor:
 
     def __mul__(self, other: ArrayLike) -> "Tensor":
         other = other if type(other) is Tensor else _lift(other, self, "__mul__")
-        return _node(_broadcasting(np.multiply, self, other, "*"), "*", Tensor._mul_backward, self, other)
+        try:
+            data = self.data * other.data
+        except ValueError:
+            raise _shape_error("*", self.data, other.data) from None
+        return _node(data, "*", Tensor._mul_backward, self, other)
 
     @staticmethod
     def _mul_backward(out: "Tensor") -> None:
@@ -304,7 +320,11 @@ class Tensor:
         other = other if type(other) is Tensor else _lift(other, self, "__truediv__")
         if not other.data.all():
             _raise_zero_division(other.data, "Tensor.__truediv__")
-        return _node(_broadcasting(np.divide, self, other, "/"), "/", Tensor._div_backward, self, other)
+        try:
+            data = self.data / other.data
+        except ValueError:
+            raise _shape_error("/", self.data, other.data) from None
+        return _node(data, "/", Tensor._div_backward, self, other)
 
     @staticmethod
     def _div_backward(out: "Tensor") -> None:
@@ -317,9 +337,9 @@ class Tensor:
             _accumulate(b, _unbroadcast(-g_over_b * out.data, b.data.shape))
 
     def __pow__(self, other: ArrayLike) -> "Tensor":
+        if (type(other) is int or type(other) is float) and other == 2:  # x ** 2 is x * x: IEEE, like *
+            return _node(np.square(self.data), "**", Tensor._pow_backward, self, _lift(2.0, self, "__pow__"), ctx=2.0)
         other = other if type(other) is Tensor else _lift(other, self, "__pow__")
-        if other.data.ndim == 0 and other.data == 2.0:  # x ** 2 is x * x: IEEE, like *
-            return _node(np.square(self.data), "**", Tensor._pow_backward, self, other)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # diagnosed below
             data = _broadcasting(np.power, self, other, "**")
         if not np.isfinite(data).all():
@@ -333,7 +353,7 @@ class Tensor:
         g = out.grad
         x, p = a.data, b.data
         if a.requires_grad:
-            if p.ndim == 0 and p == 2.0:  # the common square: 2 a, with no power evaluated
+            if out._ctx == 2.0:  # the common square (marked by __pow__): 2 a, no power evaluated
                 local = 2.0 * x
             else:
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -349,14 +369,14 @@ class Tensor:
 
     def exp(self) -> "Tensor":
         """e ** x, elementwise."""
-        data = np.exp(self.data)
-        if data.size and data.max() == np.inf:
+        x = self.data
+        if x.size and x.max() > _EXP_MAX[x.dtype]:
             raise OverflowError(
-                f"Tensor.exp: exp(x) overflows {self.dtype} for {int(np.isinf(data).sum())} element(s) "
-                f"(the largest x is {self.data.max():.6g}); scale the input down, or use the stable "
-                f"softmax / log_softmax / logsumexp / sigmoid / softplus"
+                f"Tensor.exp: exp(x) overflows {x.dtype} for {int((x > _EXP_MAX[x.dtype]).sum())} element(s) "
+                f"(the largest x is {x.max():.6g}; exp is finite only for x < {_EXP_MAX[x.dtype]:.6g}); "
+                f"scale the input down, or use the stable softmax / log_softmax / logsumexp / sigmoid / softplus"
             )
-        return _node(data, "exp", Tensor._exp_backward, self)
+        return _node(np.exp(x), "exp", Tensor._exp_backward, self)
 
     @staticmethod
     def _exp_backward(out: "Tensor") -> None:
@@ -389,9 +409,11 @@ class Tensor:
     def sigmoid(self) -> "Tensor":
         """Logistic sigmoid 1 / (1 + e^-x), elementwise, without overflow for any x."""
         x = self.data
-        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-        # 1 / (1 + e^-x) for x >= 0, and the same number written e^x / (1 + e^x) for x < 0
-        s = np.where(x >= 0.0, 1.0, e) / (1.0 + e)
+        if x.size and x.min() < -_EXP_MAX[x.dtype]:  # e^-x would overflow: use e^-|x| <= 1
+            e = np.exp(-np.abs(x))
+            s = np.where(x >= 0.0, 1.0, e) / (1.0 + e)  # e^x / (1 + e^x) where x < 0
+        else:
+            s = 1.0 / (1.0 + np.exp(-x))
         return _node(s, "sigmoid", Tensor._sigmoid_backward, self)
 
     @staticmethod
@@ -737,7 +759,7 @@ class Tensor:
                     f"Tensor.backward: backward() needs a scalar output (got shape {self.shape}); "
                     f"call .sum() or .mean() first, or pass grad=<array of shape {self.shape}>"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.ones(self.data.shape, dtype=self.data.dtype)
         else:
             if isinstance(grad, Tensor):
                 grad = grad.data
@@ -840,6 +862,10 @@ def _maximum_backward(out: Tensor) -> None:
 def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
     """Elementwise smaller of ``a`` and ``b``, as -maximum(-a, -b) (same tie rule)."""
     a, b = _pair(a, b, "minimum")
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise _shape_error("minimum", a.data, b.data) from None
     return -maximum(-a, -b)
 
 
@@ -904,10 +930,9 @@ def _unbroadcast(g: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
     extra = g.ndim - len(shape)
     if extra:
         g = g.sum(axis=tuple(range(extra)))  # axes numpy added in front
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if stretched:
-        g = g.sum(axis=stretched, keepdims=True)  # axes of size 1 numpy stretched
-    return np.asarray(g)
+    if g.shape != shape:
+        g = g.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)  # axes of size 1 it stretched
+    return g if type(g) is np.ndarray else np.asarray(g)  # a sum to shape () is a numpy scalar
 
 
 def _lift(x: Any, like: Tensor, op: str) -> Tensor:
@@ -967,14 +992,17 @@ def _broadcasting(fn: Callable[..., np.ndarray], a: Any, b: Any, op: str) -> np.
     try:
         return fn(x, y)
     except ValueError:
-        if np.shape(x) == np.shape(y):
-            raise
-        sx, sy = np.shape(x), np.shape(y)
-        what = f"{_OP_NAMES[op]}: {sx} {op} {sy}" if op in _OP_NAMES else f"{op}: shapes {sx} and {sy}"
-        raise ValueError(
-            f"{what}: shapes do not broadcast (aligned from the right, each pair of sizes must be "
-            f"equal or 1); reshape one of them, e.g. with t.reshape(...) or t[:, None]"
-        ) from None
+        raise _shape_error(op, x, y) from None
+
+
+def _shape_error(op: str, x: Any, y: Any) -> ValueError:
+    """The error for operands whose shapes do not broadcast, naming the op and both shapes."""
+    sx, sy = np.shape(x), np.shape(y)
+    what = f"{_OP_NAMES[op]}: {sx} {op} {sy}" if op in _OP_NAMES else f"{op}: shapes {sx} and {sy}"
+    return ValueError(
+        f"{what}: shapes do not broadcast (aligned from the right, each pair of sizes must be "
+        f"equal or 1); reshape one of them, e.g. with t.reshape(...) or t[:, None]"
+    )
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
@@ -999,6 +1027,8 @@ def _normalize_axis(axis: Axis, ndim: int, where: str) -> Optional[Tuple[int, ..
         return None
     if type(axis) is int and -ndim <= axis < ndim:  # the common case, kept fast
         return (axis % ndim,)
+    if not isinstance(axis, (int, np.integer, tuple, list)) or isinstance(axis, bool):
+        raise TypeError(f"{where}: axis must be an int or a tuple of ints, got {type(axis).__name__} {axis!r}")
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for ax in axes:
@@ -1098,12 +1128,12 @@ def _raise_pow_error(a: np.ndarray, b: np.ndarray, data: np.ndarray) -> None:
     a, b = np.broadcast_arrays(a, b)
     first = tuple(int(i) for i in np.argwhere(~np.isfinite(data))[0])
     x, p = a[first], b[first]
-    if x < 0:
+    if x < 0 and not float(p).is_integer():
         raise ValueError(
             f"Tensor.__pow__: {x!r} ** {p!r} (at index {first}) is not a real number: a negative "
             f"base needs an integer exponent; keep the base positive, e.g. abs(x) ** b"
         )
-    if x == 0:
+    if x == 0 and p < 0:
         raise ZeroDivisionError(f"Tensor.__pow__: 0.0 ** {p!r} (at index {first}) divides by zero")
     raise OverflowError(f"Tensor.__pow__: {x!r} ** {p!r} (at index {first}) overflows {data.dtype}")
 

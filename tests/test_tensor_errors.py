@@ -136,8 +136,6 @@ def test_maximum_shape_mismatch_names_the_op_and_both_shapes() -> None:
         maximum(Tensor(np.ones((2, 3))), Tensor(np.ones(4)))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="engine bug: minimum is -maximum(-a, -b), so its shape error says "
-                   "'maximum: shapes (2, 3) and (4,)' and never names minimum")
 def test_minimum_shape_mismatch_names_minimum() -> None:
     with pytest.raises(ValueError, match=esc("minimum: shapes (2, 3) and (4,)")):
         minimum(Tensor(np.ones((2, 3))), Tensor(np.ones(4)))
@@ -190,12 +188,10 @@ def test_reduction_axis_errors(op) -> None:
         with pytest.raises(ValueError, match=esc(f"Tensor.{op}: axis {axis!r} repeats an axis")):
             reduce(axis=axis)
     for axis in [(1.0,), "0", (0, None), True]:
-        with pytest.raises(TypeError, match=esc(f"Tensor.{op}: axis must be an int or a tuple of ints, got {axis!r}")):
+        with pytest.raises(TypeError, match=esc(f"Tensor.{op}: axis must be an int or a tuple of ints, got ") + ".*" + esc(repr(axis))):
             reduce(axis=axis)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="engine bug: a bare float axis (1.0, np.float64(0)) reaches tuple(axis) in "
-                   "_normalize_axis and raises numpy/Python's \"'float' object is not iterable\", naming no op")
 @pytest.mark.parametrize("op", ["sum", "mean", "max"])
 def test_a_float_axis_is_refused_with_the_op_name(op) -> None:
     with pytest.raises(TypeError, match=esc(f"Tensor.{op}: axis must be an int")):
@@ -329,9 +325,6 @@ def test_pow_domain() -> None:
     assert (Tensor([-2.0, 0.0]) ** Tensor([3.0, 0.0])).data.tolist() == [-8.0, 1.0]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="engine contradiction: (-10.0) ** 401 overflows, but _raise_pow_error checks "
-                   "x < 0 first and raises ValueError 'a negative base needs an integer exponent' although 401 is "
-                   "an integer (Value raises OverflowError here)")
 def test_pow_overflow_with_a_negative_base_is_an_overflow() -> None:
     with pytest.raises(OverflowError, match=r"Tensor\.__pow__: .*overflows float64"):
         Tensor([-10.0]) ** 401
@@ -340,16 +333,14 @@ def test_pow_overflow_with_a_negative_base_is_an_overflow() -> None:
 @pytest.mark.parametrize("dtype, big", [("float64", 710.0), ("float32", 89.0)])
 def test_exp_overflow(dtype, big) -> None:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # see the xfail test below
+        warnings.simplefilter("error")  # the documented error, and no numpy warning before it
         with pytest.raises(OverflowError, match=rf"Tensor\.exp: exp\(x\) overflows {dtype} for 2 element\(s\) "
-                           rf"\(the largest x is {big + 1:g}\); scale the input down, or use the stable softmax"):
+                           rf"\(the largest x is {big + 1:g}; exp is finite only for x < [0-9.]+\); scale the input "
+                           rf"down, or use the stable softmax"):
             Tensor([1.0, big, big + 1], dtype=dtype).exp()
     assert np.isfinite(Tensor([big - 2.0], dtype=dtype).exp().data).all()
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeWarning, reason="engine bug: Tensor.exp calls np.exp without np.errstate, so numpy's "
-                   "'overflow encountered in exp' RuntimeWarning fires before the OverflowError (under "
-                   "-W error it replaces it); __pow__ silences numpy for its own diagnosis")
 def test_exp_overflow_raises_only_the_documented_error() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -411,7 +402,6 @@ BINARY_OPS = [
 ]
 
 
-@pytest.mark.filterwarnings("ignore:overflow encountered in exp:RuntimeWarning")  # the exp xfail above
 @settings(max_examples=400)
 @given(st.sampled_from(SHAPES).flatmap(arrays), st.sampled_from(["float64", "float32"]))
 def test_unary_ops_give_finite_arrays_or_a_documented_error_naming_the_op(x, dtype) -> None:
