@@ -1,8 +1,14 @@
-"""The scalar engine against micrograd 0.1.0, side by side in one process.
+"""Our engines against their anchors, side by side in one process.
 
-    pip install -e ".[bench]"          # micrograd 0.1.0 and scikit-learn
+The scalar ``Value`` against micrograd 0.1.0 (W2, W1, D), and the ``Tensor`` engine
+against backprop written by hand in numpy and against PyTorch CPU (W3, W4; their code
+and details are in ``benchmarks/tensor_bench.py``).
+
+    pip install -e ".[bench]"          # micrograd 0.1.0 and scikit-learn (torch: the test extra)
     python benchmarks/run.py           # full run (a few minutes)
-    python benchmarks/run.py --quick   # small sizes, seconds (what the smoke test runs)
+    python benchmarks/run.py --only W3 # one workload: W1, W2, D, W3 or W4
+    python benchmarks/run.py --quick   # small sizes, seconds (what the smoke test runs);
+                                       # works without torch, micrograd and scikit-learn
 
 Workloads (float64, in a lecture's process: numpy and scikit-learn are imported, so
 the garbage collector has the same long-lived objects to walk that a notebook has):
@@ -19,7 +25,22 @@ W1  micrograd's demo training step: make_moons(100, noise=0.1, random_state=1), 
     grad (as micrograd's demo does), so they do the same work; their losses are compared.
 D   depth: a chain x = x*1.0001 + 0.0 of 1,000,000 steps, backpropagated.
 
-Ratios are micrograd time / our time: above 1 means we are faster.
+Ratios for W1, W2: micrograd time / our time: above 1 means we are faster.
+
+Tensor workloads (float64; numpy's BLAS and torch limited to one thread, set below
+before numpy is imported and checked with threadpoolctl; the engines start from the
+same weights, see the same batches, and their losses and gradients are compared):
+
+W3  the lecture's digits MLP: load_digits / 16, seeded 90/10 split, 64-50-10 ReLU with no
+    biases, softmax, batch 100, SGD; (a) sum of squared error of softmax vs one-hot,
+    (b) cross-entropy via log_softmax. Median step (forward + backward + update) of 200
+    after 20 warm-ups, engines taking turns step by step; ours also in gc_paused().
+    Test accuracy after 20 epochs. Without scikit-learn: synthetic digits-shaped data.
+W4  house prices (lesson 3): 10 rows standardised, 2-5-1 sigmoid hidden, linear output,
+    summed squared error, full-batch SGD lr 0.01, 10,000 epochs; the whole loop timed.
+
+Ratios for W3, W4: engine time / numpy time ("x numpy": the floor is 1.00x), and
+torch time / our time (above 1 means we are faster than torch).
 """
 
 from __future__ import annotations
@@ -35,7 +56,11 @@ import time
 import tracemalloc
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-import numpy  # noqa: F401  (a lecture's process has numpy loaded)
+# One BLAS thread, for W3/W4's side-by-side ratios: must be set before numpy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import numpy  # noqa: E402, F401  (a lecture's process has numpy loaded)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -279,7 +304,7 @@ def micrograd_depth_limit() -> int:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
-    parser.add_argument("--only", choices=["W1", "W2", "D"], help="run one workload")
+    parser.add_argument("--only", choices=["W1", "W2", "D", "W3", "W4"], help="run one workload")
     parser.add_argument("--sizes", type=int, nargs="+", help="W2 graph sizes (default 1e4 1e5 1e6)")
     parser.add_argument("--rss-probe", type=int, help=argparse.SUPPRESS)  # used by w1_memory
     args = parser.parse_args(argv)
@@ -298,6 +323,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         w1_table(steps, args.quick, have_mg)
     if run_all or args.only == "D":
         depth_table(args.quick, have_mg)
+    if run_all or args.only in ("W3", "W4"):
+        # Imported here, after W1/W2: torch's many long-lived objects would give the
+        # collector more to walk in the scalar workloads than a lecture's process has.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import tensor_bench  # benchmarks/tensor_bench.py, beside this file
+
+        torch_version = tensor_bench.torch.__version__ if tensor_bench.torch is not None else "not installed"
+        print(f"\n{tensor_bench.limit_threads()}; torch {torch_version}")
+    if run_all or args.only == "W3":
+        tensor_bench.w3_table(args.quick)
+    if run_all or args.only == "W4":
+        tensor_bench.w4_table(args.quick)
     return 0
 
 
