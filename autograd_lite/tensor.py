@@ -759,7 +759,7 @@ class Tensor:
                     f"Tensor.backward: backward() needs a scalar output (got shape {self.shape}); "
                     f"call .sum() or .mean() first, or pass grad=<array of shape {self.shape}>"
                 )
-            seed = np.ones(self.data.shape, dtype=self.data.dtype)
+            seed = np.array(1.0, dtype=self.data.dtype).reshape(self.data.shape)
         else:
             if isinstance(grad, Tensor):
                 grad = grad.data
@@ -909,7 +909,8 @@ def _accumulate(x: Tensor, g: Any) -> None:
     """
     if x.grad is None:
         if not x._prev:
-            x.grad = np.array(g, dtype=x.data.dtype)
+            same = type(g) is np.ndarray and g.dtype == x.data.dtype
+            x.grad = g.copy() if same else np.array(g, dtype=x.data.dtype)
         else:
             x.grad = g if type(g) is np.ndarray else np.asarray(g)
     elif not x._prev:
@@ -1006,19 +1007,20 @@ def _shape_error(op: str, x: Any, y: Any) -> ValueError:
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
-    sa, sb = a.data.shape, b.data.shape
-    if not sa or not sb:
-        raise ValueError(f"matmul: {sa} @ {sb}: a 0-d operand has no dimension to contract; use * for scaling")
-    inner_a, inner_b = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
-    if inner_a != inner_b:
-        raise ValueError(f"matmul: {sa} @ {sb}: inner dimensions {inner_a} and {inner_b} differ")
     try:
         data = a.data @ b.data
-    except ValueError:
-        raise ValueError(
-            f"matmul: {sa} @ {sb}: the batch dimensions {sa[:-2]} and {sb[:-2]} do not broadcast"
-        ) from None
+    except ValueError:  # diagnosed only when it fails: the common case pays nothing
+        raise _matmul_error(a.data.shape, b.data.shape) from None
     return _node(data, "matmul", Tensor._matmul_backward, a, b)
+
+
+def _matmul_error(sa: Tuple[int, ...], sb: Tuple[int, ...]) -> ValueError:
+    if not sa or not sb:
+        return ValueError(f"matmul: {sa} @ {sb}: a 0-d operand has no dimension to contract; use * for scaling")
+    inner_a, inner_b = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
+    if inner_a != inner_b:
+        return ValueError(f"matmul: {sa} @ {sb}: inner dimensions {inner_a} and {inner_b} differ")
+    return ValueError(f"matmul: {sa} @ {sb}: the batch dimensions {sa[:-2]} and {sb[:-2]} do not broadcast")
 
 
 def _normalize_axis(axis: Axis, ndim: int, where: str) -> Optional[Tuple[int, ...]]:
