@@ -40,7 +40,8 @@ W4  house prices (lesson 3): 10 rows standardised, 2-5-1 sigmoid hidden, linear 
     summed squared error, full-batch SGD lr 0.01, 10,000 epochs; the whole loop timed.
 
 Ratios for W3, W4: engine time / numpy time ("x numpy": the floor is 1.00x), and
-torch time / our time (above 1 means we are faster than torch).
+torch time / our time (above 1 means we are faster than torch). Where our step's time
+goes, line by line: ``python benchmarks/tensor_profile.py``.
 """
 
 from __future__ import annotations

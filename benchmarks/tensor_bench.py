@@ -1,7 +1,7 @@
 """W3 and W4: the ``Tensor`` engine against hand-written numpy and PyTorch, in one process.
 
     python benchmarks/run.py --only W3          # or W4; --quick for small sizes
-    python benchmarks/tensor_bench.py --profile # where our step's time goes (cProfile)
+    python benchmarks/tensor_profile.py         # where our step's time goes, line by line
 
 Everything is float64 with numpy's BLAS and torch limited to one thread (set before
 numpy is imported: ``run.py`` does it, and so does this file when run as a script; then
@@ -461,39 +461,12 @@ def w4_table(quick: bool) -> None:
     print(f"  same numbers: loss gap over all epochs {max(r['loss_gap'].values()):.1e} (relative)")
 
 
-# ============================================================================ profile
-
-
-def profile(loss: str = "sse", steps: int = 300) -> None:
-    """cProfile of our W3 step (inside gc_paused(), so the collector is not in the way)."""
-    import cProfile
-    import pstats
-
-    Xtr, ytr, _, _, _ = digits(seed=0)
-    Ytr = one_hot(ytr)
-    e = OursPausedDigits(init_weights([64, 50, 10], seed=1), loss, W3_LR[loss])
-    order = batch_order(len(Xtr), 100, 20, seed=2)[:steps]
-    batches = [(Xtr[i], Ytr[i]) for i in order]
-    for x, y in batches[:20]:
-        e.step(x, y)
-    prof = cProfile.Profile()
-    prof.enable()
-    for x, y in batches:
-        e.step(x, y)
-    prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=["W3", "W4"])
-    parser.add_argument("--profile", choices=["sse", "ce"], nargs="?", const="sse")
     args = parser.parse_args(argv)
     print(limit_threads())
-    if args.profile:
-        profile(args.profile)
-        return 0
     if args.only in (None, "W3"):
         w3_table(args.quick)
     if args.only in (None, "W4"):

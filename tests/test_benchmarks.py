@@ -104,3 +104,12 @@ def test_w4_engines_follow_the_same_loss_curve() -> None:
     assert curves[0][-1] < 0.5 * curves[0][0]  # it trains
     for c in curves[1:]:
         np.testing.assert_allclose(c, curves[0], rtol=1e-10)
+
+
+def test_profile_script_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "tensor_profile.py"), "-n", "100"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rule matmul" in result.stdout and "numpy floor" in result.stdout
