@@ -126,14 +126,22 @@ def _as_float_array(x: Any, where: str, dtype: Any = None) -> np.ndarray:
     # A copy when the caller's array would otherwise be shared: in-place updates of a
     # parameter must never change the caller's data (or the other way round).
     arr = np.array(arr, dtype=target, copy=True)
-    if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))
-        first = tuple(int(i) for i in bad[0])
-        raise ValueError(
-            f"{where}: {len(bad)} element(s) are nan or inf (the first at index {first}: "
-            f"{arr[first]!r}); a Tensor must hold finite numbers"
-        )
+    _check_finite(arr, where)
     return arr
+
+
+def _check_finite(arr: np.ndarray, where: str) -> None:
+    """Raise, naming where and how many, if ``arr`` holds a nan or an infinity."""
+    flat = arr.reshape(-1)
+    total = float(flat @ flat)  # finite unless some element is nan or inf (or all are huge): one fast pass
+    if total - total == 0.0 or np.isfinite(arr).all():
+        return
+    bad = np.argwhere(~np.isfinite(arr))
+    first = tuple(int(i) for i in bad[0])
+    raise ValueError(
+        f"{where}: {len(bad)} element(s) are nan or inf (the first at index {first}: "
+        f"{arr[first]!r}); a Tensor must hold finite numbers"
+    )
 
 
 def _is_value(x: Any) -> bool:
@@ -179,7 +187,11 @@ class Tensor:
         dtype: Any = None,
     ) -> None:
         """A leaf holding a copy of ``data`` as a float64 (or float32) array."""
-        self.data = _as_float_array(data, "Tensor(...)", dtype)
+        if type(data) is np.ndarray and dtype is None and data.dtype in _FLOATS:  # a batch of data: kept fast
+            self.data = data.copy()
+            _check_finite(self.data, "Tensor(...)")
+        else:
+            self.data = _as_float_array(data, "Tensor(...)", dtype)
         self.grad = None
         self._prev = ()
         self._op = ""
@@ -929,8 +941,8 @@ def _unbroadcast(g: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
     if g.shape == shape:
         return g
     extra = g.ndim - len(shape)
-    if extra:
-        g = g.sum(axis=tuple(range(extra)))  # axes numpy added in front
+    if extra:  # axes numpy added in front (one, for a bias added to a batch)
+        g = g.sum(axis=0) if extra == 1 else g.sum(axis=tuple(range(extra)))
     if g.shape != shape:
         g = g.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)  # axes of size 1 it stretched
     return g if type(g) is np.ndarray else np.asarray(g)  # a sum to shape () is a numpy scalar
