@@ -234,7 +234,7 @@ class Tensor:
                 f"Tensor.item: only a one-element tensor has a single value, this one has shape "
                 f"{self.shape}; index it first, or use .numpy()"
             )
-        return float(self.data.reshape(()))
+        return self.data.item()  # a Python float
 
     def numpy(self) -> np.ndarray:
         """The data array itself (not a copy, as in PyTorch): changing it changes the tensor."""
@@ -308,7 +308,7 @@ class Tensor:
         if a.requires_grad:
             _accumulate(a, _unbroadcast(g, a.data.shape))
         if b.requires_grad:
-            _accumulate(b, _unbroadcast(-g, b.data.shape))
+            _accumulate(b, -_unbroadcast(g, b.data.shape))  # negate after summing: fewer numbers
 
     def __mul__(self, other: ArrayLike) -> "Tensor":
         other = other if type(other) is Tensor else _lift(other, self, "__mul__")
@@ -346,7 +346,7 @@ class Tensor:
         if a.requires_grad:
             _accumulate(a, _unbroadcast(g_over_b, a.data.shape))
         if b.requires_grad:
-            _accumulate(b, _unbroadcast(-g_over_b * out.data, b.data.shape))
+            _accumulate(b, -_unbroadcast(g_over_b * out.data, b.data.shape))
 
     def __pow__(self, other: ArrayLike) -> "Tensor":
         if (type(other) is int or type(other) is float) and other == 2:  # x ** 2 is x * x: IEEE, like *
