@@ -9,7 +9,7 @@ import weakref
 
 import pytest
 
-from autograd_lite import Value, gc_paused, is_grad_enabled, no_grad, zero_grad
+from autograd_lite import Tensor, Value, gc_paused, is_grad_enabled, no_grad, zero_grad
 from autograd_lite.graph import topological_order
 
 
@@ -195,7 +195,9 @@ def test_no_grad_works_as_a_decorator() -> None:
     assert (w * 2.0)._prev[0] is w and is_grad_enabled()
 
 
-def test_no_grad_is_per_thread() -> None:
+@pytest.mark.parametrize("make", [lambda: Value(1.0), lambda: Tensor([1.0, 2.0], requires_grad=True)], ids=["Value", "Tensor"])
+def test_no_grad_is_per_thread(make) -> None:
+    """Grad mode is one ContextVar shared by both engines: off in this thread only."""
     inside = threading.Event()
     done = threading.Event()
     seen = {}
@@ -203,7 +205,7 @@ def test_no_grad_is_per_thread() -> None:
     def worker() -> None:
         inside.wait(5)
         seen["enabled"] = is_grad_enabled()
-        seen["recorded"] = bool((Value(1.0) * 2.0)._prev)
+        seen["recorded"] = bool((make() * 2.0)._prev)
         done.set()
 
     thread = threading.Thread(target=worker)
@@ -212,6 +214,7 @@ def test_no_grad_is_per_thread() -> None:
         inside.set()
         done.wait(5)
         assert not is_grad_enabled()
+        assert (make() * 2.0)._prev == ()  # still off here while the other thread records
     thread.join(5)
     assert seen == {"enabled": True, "recorded": True}
 

@@ -8,7 +8,6 @@ hand in a comment, or from PyTorch (the ``torch`` fixture)."""
 import gc
 import re
 import sys
-import threading
 import time
 import weakref
 
@@ -285,28 +284,6 @@ def test_no_grad_works_as_a_decorator() -> None:
     w = leaf(V3)
     assert evaluate(w)._prev == ()
     assert (w * 2.0)._prev[0] is w and is_grad_enabled()
-
-
-def test_no_grad_is_per_thread() -> None:
-    inside = threading.Event()
-    done = threading.Event()
-    seen = {}
-
-    def worker() -> None:
-        inside.wait(5)
-        seen["enabled"] = is_grad_enabled()
-        seen["recorded"] = bool((leaf(V3) * 2.0)._prev)
-        done.set()
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    with no_grad():
-        inside.set()
-        done.wait(5)
-        assert not is_grad_enabled()
-        assert (leaf(V3) * 2.0)._prev == ()  # still off here while the other thread records
-    thread.join(5)
-    assert seen == {"enabled": True, "recorded": True}
 
 
 def test_detach_shares_data_and_cuts_the_graph() -> None:
