@@ -127,11 +127,11 @@ def _walk(root: Any, where: str, max_nodes: int, params: Optional[Dict[str, Any]
     return g
 
 
-def _simulate(g: _Graph, upto: Optional[int] = None) -> Tuple[List[Any], List[Optional[List[Any]]]]:
+def _simulate(g: _Graph) -> Tuple[List[Any], List[Optional[List[Any]]]]:
     """``backward()`` from the root, without touching any ``.grad``.
 
     Returns each node's gradient and, per node whose rule ran, the part it sent along each
-    input edge. Runs the first ``upto`` rules in reverse topological order (all if None).
+    input edge.
     The parts come from the nodes' own rules and are added in the engine's order, so the
     final gradients equal ``backward()``'s bit for bit.
     """
@@ -140,19 +140,15 @@ def _simulate(g: _Graph, upto: Optional[int] = None) -> Tuple[List[Any], List[Op
     parts: List[Optional[List[Any]]] = [None] * len(g.order)
     last = len(g.order) - 1
     grads[last] = a.add(grads[last], a.one(g.order[last]))
-    ran = 0
     for i in range(last, -1, -1):
         node = g.order[i]
         if not a.has_rule(node):
             continue
-        if upto is not None and ran >= upto:
-            break
         sent = a.contributions(node, grads[i])
         parts[i] = sent
         for j, part in zip(g.inputs[i], sent):
             if part is not None:
                 grads[j] = a.add(grads[j], part)
-        ran += 1
     return grads, parts
 
 
@@ -508,13 +504,21 @@ def backward_frames(
     _check_options("backward_frames", rankdir, style, "flow", "computed")
     g = _walk(root, "backward_frames", max_nodes, params)
     steps = _rule_steps(g)
+    a = g.adapter
+    # The same simulation as _simulate, one rule per frame (a snapshot after each).
+    grads = [a.zero(node) for node in g.order]
+    grads[-1] = a.add(grads[-1], a.one(g.order[-1]))
+    parts: List[Optional[List[Any]]] = [None] * len(g.order)
     # A node's gradient is complete once every consumer's rule has run: count them down.
     waiting = list(g.uses)
     frames = []
     for k, i in enumerate(steps, start=1):
-        grads, parts = _simulate(g, upto=k)
-        for j in g.inputs[i]:
+        parts[i] = a.contributions(g.order[i], grads[i])
+        for j, part in zip(g.inputs[i], parts[i]):
             waiting[j] -= 1
+            if part is not None:
+                grads[j] = a.add(grads[j], part)
+        grads, parts = list(grads), list(parts)  # this frame keeps its own snapshot
         final = [w == 0 for w in waiting]
         received = tuple(sorted({j for j, p in zip(g.inputs[i], parts[i] or ()) if p is not None}))
         title = (
