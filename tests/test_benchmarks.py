@@ -19,3 +19,13 @@ def test_benchmark_script_runs_in_quick_mode() -> None:
     out = result.stdout
     assert "W2" in out and "ours" in out
     assert "ours: backward" in out and "RecursionError" not in out.split("ours: backward")[1].splitlines()[0]
+
+
+def test_viz_benchmark_script_runs_in_quick_mode() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "viz_graph.py"), "--quick"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if " draw " in line]
+    assert [row.split()[0] for row in rows] == ["neuron", "mlp", "largest:"]

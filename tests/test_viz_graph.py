@@ -719,3 +719,18 @@ def test_save_frames_writes_numbered_svgs_a_gif_and_an_offline_html_stepper(tmp_
     assert gif.n_frames == 5
     with pytest.raises(ValueError, match=r"save_frames: got no frames"):
         save_frames([], tmp_path)
+
+
+def test_docstring_examples_of_viz() -> None:
+    import doctest
+
+    import viz
+    import viz.frames
+    import viz.graph
+    import viz.nodes
+    import viz.render
+
+    for module in (viz, viz.graph, viz.nodes, viz.render, viz.frames):
+        result = doctest.testmod(module)
+        assert result.failed == 0, module.__name__
+    assert doctest.testmod(viz.graph).attempted >= 10
