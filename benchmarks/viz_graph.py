@@ -1,7 +1,7 @@
 """Drawing graphs: viz.draw_graph against torchviz's make_dot, side by side.
 
     pip install -e ".[test,bench]"      # torch, pygraphviz, torchviz 0.0.3
-    python benchmarks/viz_graph.py          # full run (about a minute)
+    python benchmarks/viz_graph.py          # full run (seconds)
     python benchmarks/viz_graph.py --quick  # 1 repeat each (what the smoke test runs)
 
 Workloads, each built from scalars the same way in both libraries:
