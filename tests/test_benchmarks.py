@@ -113,3 +113,13 @@ def test_profile_script_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "rule matmul" in result.stdout and "numpy floor" in result.stdout
+
+
+def test_viz_benchmark_script_runs_in_quick_mode() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "viz_graph.py"), "--quick"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if " draw " in line]
+    assert [row.split()[0] for row in rows] == ["neuron", "mlp", "largest:"]

@@ -1,6 +1,33 @@
-"""Pictures of graphs and training (coming with the `viz` issues).
+"""Pictures of computation graphs: draw them, step through backprop, print them as text.
 
-Planned: computation graphs drawn with graphviz (values, gradients, step-through
-backward), and matplotlib figures: loss curves, loss surfaces with descent paths,
-decision boundaries. Nothing here is implemented yet; this package only reserves the name.
+>>> from autograd_lite import Value
+>>> from viz import draw_graph, backward_frames, save_frames, to_text
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
+>>> y = (x * w).tanh(); y.label = "y"
+>>> g = draw_graph(y, grads="computed", edge_labels="flow")   # .source, .save("y.svg")
+>>> len(backward_frames(y))                                   # one frame per local rule
+2
+
+Rendering uses the system ``dot`` when it is on PATH, else pygraphviz
+(``pip install "autograd-lite[render]"``); ``to_text`` needs neither. viz only reads
+graphs: nothing here changes a ``.grad`` or a node. Planned next: Tensor graphs, module
+clusters (``collapse=True``), and matplotlib figures of training.
 """
+
+from .frames import save_frames
+from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, draw_graph, to_text
+from .render import DotGraph, RendererNotFound, available_renderers, render_dot
+
+__all__ = [
+    "draw_graph",
+    "backward_frames",
+    "save_frames",
+    "to_text",
+    "DotGraph",
+    "GraphTooLarge",
+    "RendererNotFound",
+    "available_renderers",
+    "render_dot",
+    "DEFAULT_MAX_NODES",
+    "ROLE_COLORS",
+]

@@ -1,0 +1,150 @@
+"""Drawing graphs: viz.draw_graph against torchviz's make_dot, side by side.
+
+    pip install -e ".[test,bench]"      # torch, pygraphviz, torchviz 0.0.3
+    python benchmarks/viz_graph.py          # full run (seconds)
+    python benchmarks/viz_graph.py --quick  # 1 repeat each (what the smoke test runs)
+
+Workloads, each built from scalars the same way in both libraries:
+
+neuron   o = tanh(x1*w1 + x2*w2 + b) with the textbook numbers
+mlp      a 2-4-4-1 MLP (tanh hidden layers, linear output) on one sample, squared error
+largest  a 2-h-h-1 MLP, h the largest width whose graph fits under viz's default guard
+
+For each: *draw* (graph object with its DOT source), and *render* that DOT to SVG through
+the system ``dot`` (a subprocess) and through pygraphviz (in-process), median of repeats.
+torchviz draws what PyTorch records (backward-function nodes, AccumulateGrad, parameter
+boxes; no values, no gradients), so the two pictures differ in content: the node counts
+are printed. Ratios are our time / torchviz time: below 1 means we are faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from autograd_lite import Value  # noqa: E402
+from autograd_lite.graph import topological_order  # noqa: E402
+from viz import DEFAULT_MAX_NODES, available_renderers, draw_graph, render_dot  # noqa: E402
+
+try:
+    import torch
+    from torchviz import make_dot
+except ImportError as e:  # pragma: no cover - the smoke test may run without them
+    torch = make_dot = None
+    MISSING = str(e)
+
+
+def median_time(fn: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------------- the graphs
+# One builder per workload, generic over the scalar type: `leaf(x, name, grad)` makes a
+# leaf, `tanh` applies tanh, so both libraries build the same expression from the same numbers.
+
+
+def neuron(leaf: Callable[..., Any], tanh: Callable[[Any], Any]) -> Tuple[Any, Dict[str, Any]]:
+    x1, x2 = leaf(2.0, "x1", False), leaf(0.0, "x2", False)
+    w1, w2, b = leaf(-3.0, "w1", True), leaf(1.0, "w2", True), leaf(6.8813735870195432, "b", True)
+    return tanh(x1 * w1 + x2 * w2 + b), {"w1": w1, "w2": w2, "b": b}
+
+
+def mlp(sizes: List[int], leaf: Callable[..., Any], tanh: Callable[[Any], Any]) -> Tuple[Any, Dict[str, Any]]:
+    """An MLP on one sample, written out with loops (nn is not built yet)."""
+    rng = random.Random(0)
+    params: Dict[str, Any] = {}
+    act = [leaf(0.5, "x0", False), leaf(-1.0, "x1", False)]
+    for layer, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
+        out = []
+        for j in range(nout):
+            s = params[f"l{layer}.n{j}.b"] = leaf(rng.uniform(-1, 1), f"l{layer}.n{j}.b", True)
+            for i in range(nin):
+                w = params[f"l{layer}.n{j}.w{i}"] = leaf(rng.uniform(-1, 1), f"l{layer}.n{j}.w{i}", True)
+                s = s + w * act[i]
+            out.append(tanh(s) if layer < len(sizes) - 2 else s)
+        act = out
+    return (act[0] - leaf(1.0, "y", False)) ** 2, params
+
+
+def ours_leaf(x: float, name: str, grad: bool) -> Value:
+    return Value(x, label=name, requires_grad=grad)
+
+
+def torch_leaf(x: float, name: str, grad: bool) -> Any:
+    return torch.tensor(x, dtype=torch.float64, requires_grad=grad)
+
+
+def largest_width() -> int:
+    h = 1
+    while len(topological_order(mlp([2, h + 1, h + 1, 1], ours_leaf, Value.tanh)[0])) <= DEFAULT_MAX_NODES:
+        h += 1
+    return h
+
+
+# ---------------------------------------------------------------------- measuring
+
+
+def measure(name: str, build: Callable[..., Tuple[Any, Dict[str, Any]]], repeats: int) -> List[Tuple[str, str, float, Optional[float]]]:
+    rows: List[Tuple[str, str, float, Optional[float]]] = []
+    root, _ = build(ours_leaf, Value.tanh)
+    root.backward()
+    graph = draw_graph(root)
+    ours = {"draw": median_time(lambda: draw_graph(root), repeats)}
+    renderers = available_renderers()
+    for r in ("dot", "pygraphviz"):
+        if r in renderers:
+            ours[f"svg via {r}"] = median_time(lambda: render_dot(graph.source, "svg", r), repeats)
+    theirs: Dict[str, float] = {}
+    count = f"{len(topological_order(root))} values"
+    if make_dot is not None:
+        troot, tparams = build(torch_leaf, torch.tanh)
+        dot = make_dot(troot, params=tparams)
+        count += f", torchviz {dot.source.count('[label=')} nodes"
+        theirs["draw"] = median_time(lambda: make_dot(troot, params=tparams).source, repeats)
+        if "dot" in renderers:
+            theirs["svg via dot"] = median_time(lambda: dot.pipe(format="svg"), repeats)
+        if "pygraphviz" in renderers:
+            theirs["svg via pygraphviz"] = median_time(lambda: render_dot(dot.source, "svg", "pygraphviz"), repeats)
+    for step, t in ours.items():
+        rows.append((f"{name} ({count})", step, t, theirs.get(step)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="one repeat each (smoke test)")
+    args = parser.parse_args()
+    repeats = 1 if args.quick else 15
+    h = largest_width()
+    print(f"renderers: {available_renderers() or 'none'}; system dot: {shutil.which('dot')}")
+    if make_dot is None:
+        print(f"torchviz/torch missing ({MISSING}): ours only. pip install -e '.[test,bench]'")
+    print(f"largest MLP under max_nodes={DEFAULT_MAX_NODES}: 2-{h}-{h}-1\n")
+    print(f"{'workload':44} {'step':20} {'ours ms':>9} {'torchviz ms':>12} {'ratio':>6}")
+    workloads = [
+        ("neuron", neuron),
+        ("mlp 2-4-4-1", lambda leaf, tanh: mlp([2, 4, 4, 1], leaf, tanh)),
+        (f"largest: mlp 2-{h}-{h}-1", lambda leaf, tanh: mlp([2, h, h, 1], leaf, tanh)),
+    ]
+    for name, build in workloads:
+        for work, step, ours, theirs in measure(name, build, repeats if "largest" not in name else max(1, repeats // 3)):
+            ratio = f"{ours / theirs:6.2f}" if theirs else "     -"
+            their_ms = f"{theirs * 1e3:12.2f}" if theirs else f"{'-':>12}"
+            print(f"{work:44} {step:20} {ours * 1e3:9.2f} {their_ms} {ratio}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,577 @@
+"""Draw a computation graph, step through backprop on it, or print it as text.
+
+``draw_graph(root)`` turns the graph behind ``root`` into a ``DotGraph`` (DOT source that
+displays in Jupyter and saves to svg/png/pdf). ``backward_frames(root)`` simulates
+``backward()`` one local rule at a time and draws each step. ``to_text(root)`` prints the
+same graph as an indented tree for a terminal.
+
+What the pictures show (a legend is drawn with them):
+
+* every value as a row ``label | data | grad``, coloured by role: *input* (a leaf that
+  takes no gradient: data), *parameter* (a leaf that requires grad), *intermediate*,
+  *output* (the root, usually the loss); a small node per op between a value and its
+  inputs, one edge per argument, so ``b = a + a`` has two edges from ``a``.
+* *constants* (Python numbers met by an op: ``x * 2``, ``x ** 2``, the slope of
+  ``leaky_relu``) are unlabelled leaves with ``requires_grad=False``; they are drawn as a
+  small grey oval with just their number, never a full row (they have no gradient, and
+  a lecture graph is clearer without three-cell boxes for every ``2``). An unlabelled
+  ``Value(x, requires_grad=False)`` is drawn the same way; give it a label to get a row.
+* a leaf with ``requires_grad=False`` shows ``no grad``: the engine computes none for it
+  (``grad 0.0000`` would read as "the output does not depend on it").
+* ``edge_labels="local"``: d(out)/d(in) on each edge (``∂``); ``"flow"``: the gradient
+  part sent along the edge (``←``, red). Where parts add up (fan-out), the node shows
+  the sum and its edges show the parts. Edges from constants carry no label: the engine
+  computes no derivative for them.
+* ``style="circuit"``: the cs231n convention. Ops are gates, values live on the wires:
+  the forward value in green above each wire, the gradient it carries back in red below.
+  A value used more than once meets its consumers at a branch point: the wire into the
+  branch carries the total gradient, the wires out of it the parts.
+
+Nothing here changes a graph: local derivatives come from running each node's own rule
+on a throwaway copy (see ``viz.nodes``). Nothing recurses, and node ids come from the
+traversal order (``autograd_lite.graph.topological_order``), never from ``id()``, so the
+same expression gives byte-identical DOT on every run.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from autograd_lite.graph import topological_order
+
+from .nodes import NodeAdapter, adapter_for, name_map
+from .render import DotGraph
+
+__all__ = ["draw_graph", "backward_frames", "to_text", "GraphTooLarge", "DEFAULT_MAX_NODES", "ROLE_COLORS"]
+
+#: Above this many value nodes a drawing is refused (graphviz takes seconds and the
+#: picture is unreadable long before that). A 2-4-4-1 MLP on one sample has ~130.
+DEFAULT_MAX_NODES = 400
+
+#: Fill colour and legend text of each node role.
+ROLE_COLORS: Dict[str, Tuple[str, str]] = {
+    "input": ("#dbe9f6", "input (leaf, requires_grad=False)"),
+    "parameter": ("#fde7b0", "parameter (leaf, requires_grad=True)"),
+    "intermediate": ("#ffffff", "intermediate"),
+    "output": ("#d5ecd4", "output / loss"),
+    "constant": ("#eeeeee", "constant"),
+}
+_ROLE_ORDER = ("input", "parameter", "constant", "intermediate", "output")
+GREEN, RED, BLUE, GREY = "#2e7d32", "#c62828", "#1f4e99", "#9e9e9e"
+HIGHLIGHT = "#ffd54f"  # the node whose rule runs in a backward frame
+RECEIVED = "#fff3c4"  # grads that just received a part in a backward frame
+
+
+class GraphTooLarge(ValueError):
+    """The graph has more nodes than ``max_nodes``."""
+
+
+# ---------------------------------------------------------------------- walking
+
+
+@dataclass
+class _Graph:
+    """One walk of the graph and everything the drawings derive from it."""
+
+    adapter: NodeAdapter
+    order: List[Any]  # topological: inputs first, root last; ids are positions here
+    index: Dict[int, int]  # id(node) -> position (lookup only, never used for order)
+    inputs: List[List[int]]  # positions of each node's inputs, argument order, repeats kept
+    uses: List[int]  # how many edges leave each node (fan-out)
+    names: Dict[int, str]  # id(node) -> name from params=
+    roles: List[str] = field(default_factory=list)
+
+    def label(self, i: int) -> Optional[str]:
+        node = self.order[i]
+        return self.names.get(id(node), self.adapter.label(node))
+
+    def name(self, i: int) -> str:
+        """A label for text: the node's label, else its id."""
+        return self.label(i) or f"#{i}"
+
+
+def _walk(root: Any, where: str, max_nodes: int, params: Optional[Dict[str, Any]] = None) -> _Graph:
+    adapter = adapter_for(root, where)
+    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
+        raise ValueError(f"{where}: max_nodes must be a positive int, got {max_nodes!r}")
+    order = topological_order(root)  # iterative: a million-node chain is fine
+    n = len(order)
+    if n > max_nodes:
+        raise GraphTooLarge(
+            f"{where}: this graph has {n:,} nodes, more than max_nodes={max_nodes:,}; a drawing "
+            f"that big is unreadable and slow to lay out. Draw a single sample instead of a "
+            f"batch, a smaller model, or pass collapse=True to draw one node per layer/neuron "
+            f"cluster (or raise max_nodes=... if you really want all {n:,})."
+        )
+    index = {id(node): i for i, node in enumerate(order)}
+    inputs = [[index[id(p)] for p in adapter.inputs(node)] for node in order]
+    uses = [0] * n
+    for ins in inputs:
+        for j in ins:
+            uses[j] += 1
+    g = _Graph(adapter, order, index, inputs, uses, name_map(params, where))
+    for i, node in enumerate(order):
+        if i == n - 1:
+            role = "output"
+        elif inputs[i]:
+            role = "intermediate"
+        elif id(node) in g.names or adapter.requires_grad(node):
+            role = "parameter"
+        elif adapter.label(node) is None:
+            role = "constant"
+        else:
+            role = "input"
+        g.roles.append(role)
+    return g
+
+
+def _simulate(g: _Graph) -> Tuple[List[Any], List[Optional[List[Any]]]]:
+    """``backward()`` from the root, without touching any ``.grad``.
+
+    Returns each node's gradient and, per node whose rule ran, the part it sent along each
+    input edge.
+    The parts come from the nodes' own rules and are added in the engine's order, so the
+    final gradients equal ``backward()``'s bit for bit.
+    """
+    a = g.adapter
+    grads = [a.zero(node) for node in g.order]
+    parts: List[Optional[List[Any]]] = [None] * len(g.order)
+    last = len(g.order) - 1
+    grads[last] = a.add(grads[last], a.one(g.order[last]))
+    for i in range(last, -1, -1):
+        node = g.order[i]
+        if not a.has_rule(node):
+            continue
+        sent = a.contributions(node, grads[i])
+        parts[i] = sent
+        for j, part in zip(g.inputs[i], sent):
+            if part is not None:
+                grads[j] = a.add(grads[j], part)
+    return grads, parts
+
+
+def _rule_steps(g: _Graph) -> List[int]:
+    """Positions of the nodes whose rule runs, in the order backward() runs them."""
+    return [i for i in range(len(g.order) - 1, -1, -1) if g.adapter.has_rule(g.order[i])]
+
+
+# ---------------------------------------------------------------------- DOT pieces
+
+
+def _q(text: str) -> str:
+    """A DOT double-quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _h(text: str) -> str:
+    """Text for inside an HTML-like label."""
+    return html.escape(text, quote=True)
+
+
+def _font(text: str, color: Optional[str], bold: bool = False) -> str:
+    body = f"<B>{text}</B>" if bold else text
+    return f'<FONT COLOR="{color}">{body}</FONT>' if color else body
+
+
+@dataclass
+class _Look:
+    """How to draw: the options of draw_graph, plus per-frame emphasis for backward_frames."""
+
+    rankdir: str
+    show_data: bool
+    show_grad: bool
+    style: str
+    edge_labels: Optional[str]
+    legend: bool
+    title: Optional[str] = None
+    active: Optional[int] = None  # frames: the node whose rule runs
+    final: Optional[List[bool]] = None  # frames: grads complete (others greyed)
+    received: Tuple[int, ...] = ()  # frames: inputs that just received a part
+
+
+def _value_cell_row(g: _Graph, i: int, grad: Any, look: _Look) -> str:
+    """The ``label | data | grad`` row of value node ``i`` as an HTML-like table."""
+    role = g.roles[i]
+    cells = []
+    label = g.label(i)
+    if label is not None:
+        cells.append(f"<TD><B>{_h(label)}</B></TD>")
+    if look.show_data:
+        cells.append(f"<TD>{_h(g.adapter.data_text(g.order[i]))}</TD>")
+    if look.show_grad and not g.adapter.requires_grad(g.order[i]):
+        # The engine computes no gradient for it; "grad 0.0000" would read as d(out)/d(x) = 0.
+        cells.append(f"<TD>{_font('no grad', GREY)}</TD>")
+    elif look.show_grad:
+        text = _h(g.adapter.grad_text(grad))
+        done = look.final is None or look.final[i]
+        attrs = ""
+        if look.active == i:
+            attrs, text = f' BGCOLOR="{HIGHLIGHT}"', f"<B>{text}</B>"  # the upstream gradient
+        elif i in look.received:
+            attrs = f' BGCOLOR="{RECEIVED}"'
+        cells.append(f"<TD{attrs}>{text if done else _font(text, GREY)}</TD>")
+    if not cells:
+        cells.append("<TD> </TD>")
+    border = ' COLOR="#c62828"' if look.active == i else ""
+    width = "3" if look.active == i else "0"  # cells draw their own borders
+    return (
+        f'<<TABLE BORDER="{width}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
+        f'BGCOLOR="{ROLE_COLORS[role][0]}"{border}><TR>{"".join(cells)}</TR></TABLE>>'
+    )
+
+
+def _edge_text(g: _Graph, look: _Look, local: Optional[Any], part: Optional[Any], emphasis: bool) -> Optional[str]:
+    """The HTML-like label of one input edge (None: no label)."""
+    fmt = g.adapter.number_text
+    if look.edge_labels == "local" and local is not None:
+        return f"&part; {_h(fmt(local))}"
+    if look.edge_labels == "flow" and part is not None:
+        return _font(f"&larr; {_h(fmt(part))}", RED if emphasis else (GREY if look.final is not None else RED), emphasis)
+    return None
+
+
+def _header(look: _Look) -> List[str]:
+    lines = [
+        "digraph G {",
+        f'  graph [rankdir={look.rankdir}, fontname="Helvetica", fontsize=11, nodesep=0.25, ranksep=0.35];',
+        '  node [fontname="Helvetica", fontsize=11];',
+        '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.6];',
+    ]
+    if look.title is not None:
+        lines.append(f"  labelloc=t; label={_q(look.title)};")
+    return lines
+
+
+def _legend(g: _Graph, look: _Look) -> List[str]:
+    present = [r for r in _ROLE_ORDER if r in set(g.roles)]
+    lines = ["  subgraph cluster_legend {", '    label="legend"; fontsize=10; style="rounded,dashed"; color="#9e9e9e";']
+    for role in present:
+        color, text = ROLE_COLORS[role]
+        shape = "ellipse" if role == "constant" else "box"
+        lines.append(
+            f'    legend_{role} [shape={shape}, style=filled, fillcolor="{color}", fontsize=9, '
+            f"height=0.25, label={_q(text)}];"
+        )
+    extra = []
+    if look.style == "circuit":
+        extra.append(_font("value (forward)", GREEN) + "<BR/>" + _font("gradient (backward)", RED))
+    if look.edge_labels == "local":
+        extra.append("&part; = local derivative d(out)/d(in)")
+    elif look.edge_labels == "flow" and look.style == "record":
+        extra.append(_font("&larr; = gradient part sent back", RED))
+    if look.final is not None:
+        extra.append(_font("grey grad = not complete yet", GREY))
+    for k, text in enumerate(extra):
+        lines.append(f"    legend_note{k} [shape=plaintext, fontsize=9, label=<{text}>];")
+    lines.append("  }")
+    return lines
+
+
+def _locals(g: _Graph, look: _Look) -> List[Optional[List[Any]]]:
+    if look.edge_labels != "local":
+        return [None] * len(g.order)
+    a = g.adapter
+    return [a.contributions(node, a.one(node)) if a.has_rule(node) else None for node in g.order]
+
+
+def _record_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[Any]]], look: _Look) -> str:
+    """micrograd-style: a row per value, a small node per op, edges input -> op -> value."""
+    lines = _header(look)
+    locals_ = _locals(g, look)
+    for i, node in enumerate(g.order):
+        if g.roles[i] == "constant":
+            lines.append(
+                f'  n{i} [shape=ellipse, style=filled, fillcolor="{ROLE_COLORS["constant"][0]}", '
+                f"fontsize=9, height=0.25, margin=0.03, label={_q(g.adapter.number_text(node.data))}];"
+            )
+            continue
+        lines.append(f"  n{i} [shape=plain, label={_value_cell_row(g, i, grads[i], look)}];")
+        if g.inputs[i]:
+            hot = look.active == i
+            extra = ', color="#c62828", penwidth=2.5, fontcolor="#c62828"' if hot else ""
+            lines.append(
+                f'  n{i}op [shape=ellipse, style=filled, fillcolor="#f2f2f2", fontsize=10, height=0.3, '
+                f"margin=0.03, label={_q(g.adapter.op(node))}{extra}];"
+            )
+    for i in range(len(g.order)):
+        if not g.inputs[i]:
+            continue
+        hot = look.active == i
+        for k, j in enumerate(g.inputs[i]):
+            local = locals_[i][k] if locals_[i] is not None else None
+            part = parts[i][k] if parts[i] is not None else None
+            text = _edge_text(g, look, local, part, hot)
+            attrs = [f"label=<{text}>"] if text is not None else []
+            if hot:
+                attrs += ['color="#c62828"', "penwidth=2"]
+            lines.append(f"  n{j} -> n{i}op" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
+        lines.append(f"  n{i}op -> n{i};")
+    if look.legend:
+        lines += _legend(g, look)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _wire(g: _Graph, look: _Look, value: Any, grad: Optional[Any], local: Optional[Any], hot: bool = False) -> str:
+    """A circuit wire's label: value in green above, gradient in red below."""
+    fmt = g.adapter.number_text
+    rows = []
+    if look.show_data:
+        rows.append(_font(_h(fmt(value)), GREEN))
+    if look.show_grad and grad is not None:
+        rows.append(_font(_h(fmt(grad)), RED, bold=hot))
+    if look.edge_labels == "local" and local is not None:
+        rows.append(_font(f"&part; {_h(fmt(local))}", BLUE))
+    attrs = [f"label=<{'<BR/>'.join(rows)}>"] if rows else []
+    if hot:
+        attrs += ['color="#c62828"', "penwidth=2"]
+    return f" [{', '.join(attrs)}]" if attrs else ""
+
+
+def _circuit_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[Any]]], look: _Look) -> str:
+    """cs231n-style: gates for ops, values and gradients written on the wires."""
+    lines = _header(look)
+    locals_ = _locals(g, look)
+    last = len(g.order) - 1
+    # Where a value leaves from: its leaf node, its gate, or its branch point (fan-out).
+    source: Dict[int, str] = {}
+    for i, node in enumerate(g.order):
+        role = g.roles[i]
+        value = node.data
+        if not g.inputs[i]:  # a leaf: its name (and total gradient) where the wires start
+            if role == "constant":
+                lines.append(f"  n{i} [shape=plaintext, fontsize=9, label={_q(g.adapter.number_text(value))}];")
+            else:
+                rows = [f"<B>{_h(g.name(i))}</B>"]
+                if look.show_grad and g.adapter.requires_grad(node):
+                    done = look.final is None or look.final[i]
+                    rows.append(_font(_h(g.adapter.number_text(grads[i])), RED if done else GREY))
+                color = ROLE_COLORS[role][0]
+                lines.append(
+                    f'  n{i} [shape=box, style="rounded,filled", fillcolor="{color}", margin=0.05, '
+                    f"label=<{'<BR/>'.join(rows)}>];"
+                )
+            source[i] = f"n{i}"
+            continue
+        hot = look.active == i
+        extra = ', color="#c62828", penwidth=2.5' if hot else ""
+        lines.append(
+            f'  n{i}op [shape=circle, style=filled, fillcolor="{ROLE_COLORS[role][0]}", fixedsize=false, '
+            f"width=0.4, margin=0.02, fontsize=10, label={_q(g.adapter.op(node))}{extra}];"
+        )
+        source[i] = f"n{i}op"
+        if i == last or g.uses[i] > 1:
+            # The sink (the output's name) or a branch point: the wire into it carries the
+            # value and the total gradient; the wires out of a branch carry the parts.
+            if i == last:
+                lines.append(f"  n{i} [shape=plaintext, label=<<B>{_h(g.name(i))}</B>>];")
+            else:
+                lines.append(f'  n{i} [shape=point, width=0.08, xlabel=<{_h(g.label(i) or "")}>];')
+            done = look.final is None or look.final[i]
+            lines.append(
+                f"  n{i}op -> n{i}"
+                + _wire(g, look, value, grads[i] if done else None, None)
+                + ";"
+            )
+            source[i] = f"n{i}"
+    for i in range(len(g.order)):
+        if not g.inputs[i]:
+            continue
+        hot = look.active == i
+        for k, j in enumerate(g.inputs[i]):
+            local = locals_[i][k] if locals_[i] is not None else None
+            part = parts[i][k] if parts[i] is not None else None
+            lines.append(f"  {source[j]} -> n{i}op" + _wire(g, look, g.order[j].data, part, local, hot) + ";")
+    if look.legend:
+        lines += _legend(g, look)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- public API
+
+
+def _check_options(where: str, rankdir: str, style: str, edge_labels: Optional[str], grads: str) -> None:
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"{where}: rankdir={rankdir!r}; use 'LR' (left to right, default) or 'TB' (top down)")
+    if style not in ("record", "circuit"):
+        raise ValueError(f"{where}: style={style!r}; use 'record' (micrograd's boxes) or 'circuit' (cs231n's wires)")
+    if edge_labels not in (None, "local", "flow"):
+        raise ValueError(
+            f"{where}: edge_labels={edge_labels!r}; use None, 'local' (d(out)/d(in) per edge) or "
+            f"'flow' (the gradient part sent along each edge)"
+        )
+    if grads not in ("stored", "computed"):
+        raise ValueError(
+            f"{where}: grads={grads!r}; use 'stored' (what backward() left in .grad) or 'computed' "
+            f"(a simulated backward from this root that changes no .grad)"
+        )
+
+
+def draw_graph(
+    root: Any,
+    *,
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    style: str = "record",
+    edge_labels: Optional[str] = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    params: Optional[Dict[str, Any]] = None,
+    collapse: bool = False,
+    grads: str = "stored",
+    legend: bool = True,
+) -> DotGraph:
+    """Draw the computation graph that produced ``root``.
+
+    >>> from autograd_lite import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> L = a * b; L.label = "L"; L.backward()
+    >>> g = draw_graph(L, edge_labels="flow")
+    >>> print(g.source.splitlines()[4])        # a's row: label | data | grad
+      n0 [shape=plain, label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="#fde7b0"><TR><TD><B>a</B></TD><TD>data 2.0000</TD><TD>grad -3.0000</TD></TR></TABLE>>];
+    >>> g.save("L.svg")                         # doctest: +SKIP
+    PosixPath('L.svg')
+
+    Options: ``rankdir`` "LR" or "TB"; ``show_data``/``show_grad`` choose the cells;
+    ``style`` "record" (boxes, as micrograd) or "circuit" (cs231n: values in green above the
+    wires, gradients in red below); ``edge_labels`` None, "local" (d(out)/d(in)) or "flow"
+    (the gradient part sent along each edge); ``grads`` "stored" (the ``.grad`` fields
+    ``backward()`` filled) or "computed" (a simulated backward from ``root``, leaving every
+    ``.grad`` as it is); ``params`` a mapping name -> node (``dict(model.named_parameters())``)
+    that names and marks parameters; ``max_nodes`` the size guard (nodes = values, op
+    circles not counted). Raises ``GraphTooLarge`` above it.
+
+    ``collapse=True`` (one node per layer/neuron) needs the module clusters that ``nn``
+    models record; they do not exist yet, so it raises a ValueError saying so.
+    """
+    _check_options("draw_graph", rankdir, style, edge_labels, grads)
+    if collapse:
+        _collapse_unavailable("draw_graph")
+    g = _walk(root, "draw_graph", max_nodes, params)
+    if grads == "computed":
+        values, parts = _simulate(g)
+    else:
+        a = g.adapter
+        values = [a.stored_grad(node) for node in g.order]
+        parts = [a.contributions(node, values[i]) if a.has_rule(node) else None for i, node in enumerate(g.order)]
+    look = _Look(rankdir, show_data, show_grad, style, edge_labels, legend)
+    build = _circuit_dot if style == "circuit" else _record_dot
+    return DotGraph(build(g, values, parts, look), info={"nodes": len(g.order), "grads": values, "parts": parts})
+
+
+def _collapse_unavailable(where: str) -> None:
+    # The hook: nn modules will record, at construction time, which parameters belong to
+    # which module (their names, the same ones named_parameters() returns); viz reads
+    # that through params= and groups nodes by it. Until nn exists there is nothing to
+    # group by, and a drawing that silently ignored collapse=True would mislead.
+    raise ValueError(
+        f"{where}(collapse=True): collapsing needs the module clusters that nn models record, "
+        f"and the nn package is not built yet in this version. Draw a single sample or a "
+        f"smaller expression instead, or raise max_nodes=..."
+    )
+
+
+def backward_frames(
+    root: Any,
+    *,
+    rankdir: str = "LR",
+    style: str = "record",
+    show_data: bool = True,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    params: Optional[Dict[str, Any]] = None,
+    legend: bool = True,
+) -> List[DotGraph]:
+    """One drawing per step of ``backward()``: one per node with a local rule, in the order
+    the rules run (reverse topological order).
+
+    Each frame highlights the node whose rule is running (its op and its upstream gradient,
+    bold on yellow), shows in red the parts that rule sends along its input edges, and the
+    inputs that just received them. Gradients that are not complete yet (some consumer's
+    rule has not run) are grey. The backward pass is simulated from each node's own rule;
+    no ``.grad`` changes, and ``backward()`` is not called. ``frame.info["grads"]`` holds
+    the gradients after the step, in topological order; after the last frame they equal
+    what ``backward()`` computes.
+
+    >>> from autograd_lite import Value
+    >>> a = Value(2.0, label="a"); b = a + a; b.label = "b"
+    >>> frames = backward_frames(b)
+    >>> len(frames), frames[-1].info["grads"]
+    (1, [2.0, 1.0])
+    """
+    _check_options("backward_frames", rankdir, style, "flow", "computed")
+    g = _walk(root, "backward_frames", max_nodes, params)
+    steps = _rule_steps(g)
+    a = g.adapter
+    # The same simulation as _simulate, one rule per frame (a snapshot after each).
+    grads = [a.zero(node) for node in g.order]
+    grads[-1] = a.add(grads[-1], a.one(g.order[-1]))
+    parts: List[Optional[List[Any]]] = [None] * len(g.order)
+    # A node's gradient is complete once every consumer's rule has run: count them down.
+    waiting = list(g.uses)
+    frames = []
+    for k, i in enumerate(steps, start=1):
+        parts[i] = a.contributions(g.order[i], grads[i])
+        for j, part in zip(g.inputs[i], parts[i]):
+            waiting[j] -= 1
+            if part is not None:
+                grads[j] = a.add(grads[j], part)
+        grads, parts = list(grads), list(parts)  # this frame keeps its own snapshot
+        final = [w == 0 for w in waiting]
+        received = tuple(sorted({j for j, p in zip(g.inputs[i], parts[i] or ()) if p is not None}))
+        title = (
+            f"backward step {k} of {len(steps)}: the {g.adapter.op(g.order[i])} rule of "
+            f"{g.name(i)} sends its gradient {g.adapter.number_text(grads[i])} to its inputs"
+        )
+        look = _Look(rankdir, show_data, True, style, "flow", legend, title, i, final, received)
+        build = _circuit_dot if style == "circuit" else _record_dot
+        info = {"step": k, "steps": len(steps), "node": i, "grads": grads, "parts": parts, "final": final}
+        frames.append(DotGraph(build(g, grads, parts, look), info=info))
+    return frames
+
+
+def to_text(root: Any, *, max_nodes: int = DEFAULT_MAX_NODES, grads: str = "stored") -> str:
+    """The graph as an indented tree: each value with its data, grad and the op that made it.
+
+    A subexpression used more than once is printed in full the first time and referred to
+    by its id (``#3``) after that; leaves are one line, so they are repeated. No recursion.
+
+    >>> from autograd_lite import Value
+    >>> a = Value(2.0, label="a"); b = a * a + a; b.label = "b"
+    >>> print(to_text(b))
+    b = #2  data 6.0000  grad 0.0000  (+)
+    ├── #1  data 4.0000  grad 0.0000  (*)
+    │   ├── a = #0  data 2.0000  grad 0.0000  parameter
+    │   └── a = #0  data 2.0000  grad 0.0000  parameter
+    └── a = #0  data 2.0000  grad 0.0000  parameter
+    """
+    _check_options("to_text", "LR", "record", None, grads)
+    g = _walk(root, "to_text", max_nodes)
+    values = _simulate(g)[0] if grads == "computed" else [g.adapter.stored_grad(n) for n in g.order]
+    a = g.adapter
+    lines: List[str] = []
+    shown = set()
+    # Explicit stack of (node position, prefix for its line, prefix for its children).
+    stack: List[Tuple[int, str, str]] = [(len(g.order) - 1, "", "")]
+    while stack:
+        i, lead, child_lead = stack.pop()
+        node = g.order[i]
+        label = g.label(i)
+        head = f"{label} = #{i}" if label is not None else f"#{i}"
+        if g.roles[i] == "constant":
+            lines.append(f"{lead}{a.number_text(node.data)}  constant")
+            continue
+        what = f"({a.op(node)})" if g.inputs[i] else g.roles[i]
+        if g.inputs[i] and i in shown:
+            lines.append(f"{lead}{head}  ({a.op(node)}, shown above)")
+            continue
+        shown.add(i)
+        grad = a.grad_text(values[i]) if a.requires_grad(node) else "no grad"
+        lines.append(f"{lead}{head}  {a.data_text(node)}  {grad}  {what}")
+        children = g.inputs[i]
+        for k in range(len(children) - 1, -1, -1):  # pushed last first: printed in argument order
+            last = k == len(children) - 1
+            stack.append((children[k], child_lead + ("└── " if last else "├── "), child_lead + ("    " if last else "│   ")))
+    return "\n".join(lines)
