@@ -307,7 +307,7 @@ class Tensor:
 
     def __pow__(self, other: ArrayLike) -> "Tensor":
         if (type(other) is int or type(other) is float) and other == 2:  # x ** 2 is x * x: IEEE, like *
-            return _node(np.square(self.data), "**", Tensor._pow_backward, self, _lift(2.0, self, "__pow__"), ctx=2.0)
+            return _node(np.square(self.data), "**", Tensor._pow_backward, self, _TWO[self.data.dtype], ctx=2.0)
         other = other if type(other) is Tensor else _lift(other, self, "__pow__")
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # diagnosed below
             data = _broadcasting(np.power, self, other, "**")
@@ -942,6 +942,17 @@ def _const(data: np.ndarray) -> Tensor:
     out.data, out.grad, out._prev, out._op, out._backward, out._ctx = data, None, (), "", None, None
     out.label, out.requires_grad = None, False
     return out
+
+
+def _read_only(x: float, dtype: np.dtype) -> Tensor:
+    data = np.array(x, dtype=dtype)
+    data.flags.writeable = False
+    return _const(data)
+
+
+# The exponent of x ** 2, the most common constant of all (every squared error): one
+# read-only constant leaf per dtype, shared by every square instead of made each time.
+_TWO = {dtype: _read_only(2.0, dtype) for dtype in _FLOATS}
 
 
 def _pair(a: ArrayLike, b: ArrayLike, op: str) -> Tuple[Tensor, Tensor]:
