@@ -147,17 +147,17 @@ def _check_number(x: object, where: str) -> float:
         )
     elif isinstance(x, Value):
         raise TypeError(f"{where}: got a Value ({x!r}); it is already a node, use it directly")
+    elif isinstance(x, Real):  # int, fractions, numpy scalars
+        try:
+            x = float(x)
+        except OverflowError:
+            raise OverflowError(f"{where}: {x!r} is too large for a float64") from None
     elif getattr(type(x), "_autograd_lite_tensor", False):
         raise TypeError(
             f"{where}: cannot mix a Value with a Tensor (shape {getattr(x, 'shape', None)}); Value and Tensor graphs "
             f"do not mix. Use Tensor throughout (Tensor(v.data) for a constant), or index the "
             f"tensor's data for a number: t.data[i]"
         )
-    elif isinstance(x, Real):  # int, fractions, numpy scalars
-        try:
-            x = float(x)
-        except OverflowError:
-            raise OverflowError(f"{where}: {x!r} is too large for a float64") from None
     else:
         shape = getattr(x, "shape", None)
         hint = (
