@@ -764,6 +764,25 @@ class Tensor:
         """Forget this tensor's gradient (``grad = None``)."""
         self.grad = None
 
+    @staticmethod
+    def from_numpy(array: np.ndarray, *, requires_grad: bool = False, label: Optional[str] = None) -> "Tensor":
+        """A leaf that *shares* ``array``'s memory (no copy), as ``torch.from_numpy``.
+
+        For wrapping data you will not change while the tensor is in use (a dataset, a
+        batch); ``Tensor(array)`` copies. The array must be float64 or float32 and finite.
+        """
+        if type(array) is not np.ndarray or array.dtype not in _FLOATS:
+            what = f"a {array.dtype} array" if isinstance(array, np.ndarray) else type(array).__name__
+            raise TypeError(
+                f"Tensor.from_numpy: expected a float64 or float32 numpy array, got {what}; "
+                f"use Tensor(...), which converts (and copies)"
+            )
+        _check_finite(array, "Tensor.from_numpy")
+        out = _const(array)
+        out.label = label
+        out.requires_grad = bool(requires_grad)
+        return out
+
 
 # Tensor is recognised by Value's input checks (which must not import this module).
 Tensor._autograd_lite_tensor = True  # type: ignore[attr-defined]

@@ -548,3 +548,20 @@ def test_a_transposed_leaf_gets_its_grad_in_its_own_shape(perm, torch) -> None:
     tx = torch.tensor(x_data, requires_grad=True)
     (tx.permute(perm) * torch.tensor(w_data)).sum().backward()
     np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+
+
+def test_from_numpy_shares_memory_and_checks_its_input() -> None:
+    arr = np.array([[1.0, 2.0], [3.0, 4.0]])
+    t = Tensor.from_numpy(arr, requires_grad=True, label="x")
+    assert np.shares_memory(t.data, arr) and t.label == "x"
+    (t * t).sum().backward()
+    np.testing.assert_array_equal(t.grad, 2.0 * arr)
+    arr[0, 0] = 10.0  # shared: the tensor sees the change (Tensor(arr) would not)
+    assert t.data[0, 0] == 10.0
+    assert Tensor.from_numpy(arr.astype(np.float32)).dtype == np.float32
+    with pytest.raises(TypeError, match=r"Tensor\.from_numpy: expected a float64 or float32 numpy array, got a int64"):
+        Tensor.from_numpy(np.arange(3))
+    with pytest.raises(TypeError, match=r"got list; use Tensor\(\.\.\.\)"):
+        Tensor.from_numpy([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"Tensor\.from_numpy: 1 element\(s\) are nan or inf"):
+        Tensor.from_numpy(np.array([1.0, np.nan]))
