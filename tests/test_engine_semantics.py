@@ -4,7 +4,6 @@ deep chains, and graphs freed by reference counting alone."""
 import gc
 import math
 import threading
-import time
 import weakref
 
 import pytest
@@ -233,14 +232,13 @@ def test_detach_cuts_the_graph() -> None:
 
 
 def test_million_node_chain() -> None:
+    # No recursion anywhere: a chain far deeper than Python's recursion limit works.
+    # (How long it takes is measured in benchmarks/run.py, workload D, not asserted here.)
     x = leaf = Value(1.0)
-    start = time.perf_counter()
     for _ in range(1_000_000):
         x = x * 1.0000001
     x.backward()
-    elapsed = time.perf_counter() - start
     assert leaf.grad == pytest.approx(1.0000001**999_999 * 1.0000001, rel=1e-9)
-    assert elapsed < 10.0, f"a 1e6-node chain took {elapsed:.1f} s: something in backward is not linear"
 
 
 def test_dropped_graph_is_freed_without_the_cyclic_collector() -> None:
