@@ -639,11 +639,15 @@ class Tensor:
 
     @staticmethod
     def _index_backward(out: "Tensor") -> None:
-        # Each selected element gets its gradient back; others get 0. np.add.at adds
-        # (rather than overwrites) at indices listed twice, e.g. x[[0, 0]].
+        # Each selected element gets its gradient back; others get 0. An integer-array
+        # index may list an element twice (x[[0, 0]]): np.add.at adds, where assignment
+        # would keep only the last. Slices and ints (basic indexing) never repeat one.
         (x,) = out._prev
         g = np.zeros_like(x.data, dtype=out.grad.dtype)
-        np.add.at(g, out._ctx, out.grad)
+        if _is_basic(out._ctx):
+            g[out._ctx] = out.grad
+        else:
+            np.add.at(g, out._ctx, out.grad)
         _accumulate(x, g)
 
     # ------------------------------------------------------------------ composites
@@ -972,6 +976,12 @@ def _read_only(x: float, dtype: np.dtype) -> Tensor:
 # The exponent of x ** 2, the most common constant of all (every squared error): one
 # read-only constant leaf per dtype, shared by every square instead of made each time.
 _TWO = {dtype: _read_only(2.0, dtype) for dtype in _FLOATS}
+
+
+def _is_basic(index: Any) -> bool:
+    """True for numpy's basic indexing (ints, slices, None, ...): each element at most once."""
+    parts = index if type(index) is tuple else (index,)
+    return all(p is None or p is Ellipsis or type(p) in (int, slice) for p in parts)
 
 
 def _pair(a: ArrayLike, b: ArrayLike, op: str) -> Tuple[Tensor, Tensor]:
