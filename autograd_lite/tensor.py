@@ -75,7 +75,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -183,6 +183,12 @@ class Tensor:
         if not self.data.ndim:
             raise TypeError("len() of a 0-d Tensor (a scalar); use .item() for its value")
         return len(self.data)
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        # Rows as graph nodes (t[0], t[1], ...), as numpy iterates an array's first axis.
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d Tensor (a scalar); use .item() for its value")
+        return (self[i] for i in range(len(self.data)))
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python float."""

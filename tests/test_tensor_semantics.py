@@ -561,3 +561,13 @@ def test_from_numpy_shares_memory_and_checks_its_input() -> None:
         Tensor.from_numpy([1.0, 2.0])
     with pytest.raises(ValueError, match=r"Tensor\.from_numpy: 1 element\(s\) are nan or inf"):
         Tensor.from_numpy(np.array([1.0, np.nan]))
+
+
+def test_iterating_gives_rows_as_nodes_and_refuses_a_scalar() -> None:
+    x = leaf(A23)
+    rows = list(x)
+    assert len(rows) == 2 and all(r._op == "index" and r.shape == (3,) for r in rows)
+    (rows[0] * 2.0 + rows[1]).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 2.0, 2.0], [1.0, 1.0, 1.0]])
+    with pytest.raises(TypeError, match=r"iteration over a 0-d Tensor"):
+        list(Tensor(3.0))
