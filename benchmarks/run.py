@@ -4,7 +4,8 @@ The scalar ``Value`` against micrograd 0.1.0 (W2, W1, D), and the ``Tensor`` eng
 against backprop written by hand in numpy and against PyTorch CPU (W3, W4; their code
 and details are in ``benchmarks/tensor_bench.py``).
 
-    pip install -e ".[bench]"          # micrograd 0.1.0 and scikit-learn (torch: the test extra)
+    pip install torch==2.13.0          # first: the exact pin is the local CPU build
+    pip install -e ".[bench]"          # micrograd 0.1.0, scikit-learn, torchviz
     python benchmarks/run.py           # full run (a few minutes)
     python benchmarks/run.py --only W3 # one workload: W1, W2, D, W3 or W4
     python benchmarks/run.py --quick   # small sizes, seconds (what the smoke test runs);

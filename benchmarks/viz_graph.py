@@ -1,6 +1,6 @@
 """Drawing graphs: viz.draw_graph against torchviz's make_dot, side by side.
 
-    pip install -e ".[test,bench]"      # torch, pygraphviz, torchviz 0.0.3
+    pip install torch==2.13.0 && pip install -e ".[test,bench]"   # pygraphviz, torchviz 0.0.3
     python benchmarks/viz_graph.py          # full run (seconds)
     python benchmarks/viz_graph.py --quick  # 1 repeat each (what the smoke test runs)
 
