@@ -27,7 +27,6 @@ import time
 from collections import defaultdict
 from typing import Callable, Dict, List
 
-import numpy as np
 
 import tensor_bench as tb
 from autograd_lite import Tensor

@@ -299,9 +299,10 @@ def _record_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[A
         if not g.inputs[i]:
             continue
         hot = look.active == i
+        node_locals, node_parts = locals_[i], parts[i]
         for k, j in enumerate(g.inputs[i]):
-            local = locals_[i][k] if locals_[i] is not None else None
-            part = parts[i][k] if parts[i] is not None else None
+            local = node_locals[k] if node_locals is not None else None
+            part = node_parts[k] if node_parts is not None else None
             text = _edge_text(g, look, local, part, hot)
             attrs = [f"label=<{text}>"] if text is not None else []
             if hot:
@@ -380,9 +381,10 @@ def _circuit_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[
         if not g.inputs[i]:
             continue
         hot = look.active == i
+        node_locals, node_parts = locals_[i], parts[i]
         for k, j in enumerate(g.inputs[i]):
-            local = locals_[i][k] if locals_[i] is not None else None
-            part = parts[i][k] if parts[i] is not None else None
+            local = node_locals[k] if node_locals is not None else None
+            part = node_parts[k] if node_parts is not None else None
             lines.append(f"  {source[j]} -> n{i}op" + _wire(g, look, g.order[j].data, part, local, hot) + ";")
     if look.legend:
         lines += _legend(g, look)
@@ -513,8 +515,8 @@ def backward_frames(
     waiting = list(g.uses)
     frames = []
     for k, i in enumerate(steps, start=1):
-        parts[i] = a.contributions(g.order[i], grads[i])
-        for j, part in zip(g.inputs[i], parts[i]):
+        sent = parts[i] = a.contributions(g.order[i], grads[i])
+        for j, part in zip(g.inputs[i], sent):
             waiting[j] -= 1
             if part is not None:
                 grads[j] = a.add(grads[j], part)

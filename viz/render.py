@@ -40,7 +40,7 @@ class RendererNotFound(RuntimeError):
 
 def _has_pygraphviz() -> bool:
     try:
-        import pygraphviz  # noqa: F401
+        import pygraphviz  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         return False
     return True
@@ -76,7 +76,7 @@ def render_dot(source: str, format: str = "svg", renderer: Optional[str] = None,
             'pip install "autograd-lite[render]"')
         raise RendererNotFound(f"{where}: renderer {renderer!r} is not available here; {fix}, or pass renderer=None")
     if renderer == "dot":
-        import graphviz
+        import graphviz  # type: ignore[import-untyped]
 
         return graphviz.Source(source).pipe(format=format)
     import pygraphviz
