@@ -309,3 +309,79 @@ def test_every_recorded_tensor_op_is_known_to_gradcheck() -> None:
     recorded = set(re.findall(r'"([^"]+)",\s*(?:Tensor\.)?_\w+_backward\b', source))
     assert len(recorded) > 20
     assert recorded == set(KNOWN), recorded ^ set(KNOWN)
+
+
+# -- drawn shapes for the reductions and matmul ---------------------------------------
+
+def _dims(t: Any, d: Any) -> Any:
+    """torch spells "all axes" as a tuple of every axis (None would drop keepdim)."""
+    return tuple(range(t.ndim)) if d is None else d
+
+
+REDUCTIONS = [
+    # (name, ours(t, axis, keepdims), torch(t, dim, keepdim)); axis None means all axes
+    ("sum", lambda t, a, k: t.sum(axis=a, keepdims=k), lambda t, d, k: t.sum(dim=_dims(t, d), keepdim=k)),
+    ("mean", lambda t, a, k: t.mean(axis=a, keepdims=k), lambda t, d, k: t.mean(dim=_dims(t, d), keepdim=k)),
+    ("max", lambda t, a, k: t.max(axis=a, keepdims=k), lambda t, d, k: t.amax(dim=_dims(t, d), keepdim=k)),
+    ("logsumexp", lambda t, a, k: t.logsumexp(axis=a, keepdims=k), lambda t, d, k: t.logsumexp(dim=_dims(t, d), keepdim=k)),
+    ("var", lambda t, a, k: t.var(axis=a, keepdims=k), lambda t, d, k: t.var(dim=_dims(t, d), unbiased=False, keepdim=k)),
+]
+
+
+@st.composite
+def shape_and_axis(draw: Any) -> Tuple[Tuple[int, ...], Any, bool]:
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    axes = st.integers(-len(shape), len(shape) - 1)
+    axis = draw(st.none() | axes | st.lists(axes, min_size=1, max_size=len(shape), unique_by=lambda a: a % len(shape)).map(tuple))
+    return shape, axis, draw(st.booleans())
+
+
+@pytest.mark.parametrize("name, ours, theirs", REDUCTIONS, ids=[r[0] for r in REDUCTIONS])
+@settings(max_examples=40)
+@given(case=shape_and_axis(), data=st.data())
+def test_reductions_over_drawn_shapes_and_axes_match_pytorch(torch, name: str, ours: Any, theirs: Any, case: Any, data: st.DataObject) -> None:
+    shape, axis, keepdims = case
+    x = data.draw(arrays_from(WIDE, shape))
+    out, (g,) = _grads(lambda t: ours(t, axis, keepdims), [x])
+    t_out, (tg,) = _torch_grads(torch, lambda t: theirs(t, axis, keepdims), [x])
+    assert out.shape == t_out.shape
+    np.testing.assert_allclose(out.data, t_out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g, tg, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@settings(max_examples=40)
+@given(case=shape_and_axis(), data=st.data())
+def test_softmaxes_over_drawn_shapes_and_axes_match_pytorch(torch, name: str, case: Any, data: st.DataObject) -> None:
+    shape, _, _ = case
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = data.draw(arrays_from(real(-50.0, 50.0), shape))
+    out, (g,) = _grads(lambda t: getattr(t, name)(axis=axis), [x])
+    t_out, (tg,) = _torch_grads(torch, lambda t: getattr(t, name)(dim=axis), [x])
+    np.testing.assert_allclose(out.data, t_out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g, tg, rtol=1e-10, atol=1e-12)
+
+
+@st.composite
+def matmul_shapes(draw: Any) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """Operand shapes numpy's matmul accepts: 1-D on either side, and broadcast batch axes."""
+    n, k, m = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    batch = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    # each operand keeps a suffix of the batch axes, some stretched from 1
+    a_batch = tuple(draw(st.sampled_from([b, 1])) for b in batch[draw(st.integers(0, len(batch))):])
+    b_batch = tuple(draw(st.sampled_from([b, 1])) for b in batch[draw(st.integers(0, len(batch))):])
+    a = (k,) if draw(st.booleans()) and not a_batch else a_batch + (n, k)
+    b = (k,) if draw(st.booleans()) and not b_batch else b_batch + (k, m)
+    return a, b
+
+
+@settings(max_examples=80)
+@given(shapes=matmul_shapes(), data=st.data())
+def test_matmul_over_drawn_shapes_matches_pytorch(torch, shapes: Any, data: st.DataObject) -> None:
+    a, b = (data.draw(arrays_from(WIDE, s)) for s in shapes)
+    out, grads = _grads(lambda x, y: x @ y, [a, b])
+    t_out, t_grads = _torch_grads(torch, lambda x, y: x @ y, [a, b])
+    np.testing.assert_allclose(out.data, t_out, rtol=1e-12, atol=1e-12)
+    for g, tg, arr in zip(grads, t_grads, (a, b)):
+        assert g.shape == arr.shape
+        np.testing.assert_allclose(g, tg, rtol=1e-10, atol=1e-12)
