@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from autograd_lite.graph import topological_order
 
@@ -276,6 +276,21 @@ def _locals(g: _Graph, look: _Look) -> List[Optional[List[Any]]]:
     return [a.contributions(node, a.one(node)) if a.has_rule(node) else None for node in g.order]
 
 
+def _in_edges(
+    g: _Graph, locals_: Sequence[Optional[List[Any]]], parts: Sequence[Optional[List[Any]]]
+) -> Iterator[Tuple[int, List[Tuple[int, Any, Any]]]]:
+    """Each node with inputs, in order, with its input edges as (input, local derivative,
+    gradient part sent along the edge); None where that drawing does not show it."""
+    for i in range(len(g.order)):
+        if not g.inputs[i]:
+            continue
+        node_locals, node_parts = locals_[i], parts[i]
+        yield i, [
+            (j, node_locals[k] if node_locals is not None else None, node_parts[k] if node_parts is not None else None)
+            for k, j in enumerate(g.inputs[i])
+        ]
+
+
 def _record_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[Any]]], look: _Look) -> str:
     """micrograd-style: a row per value, a small node per op, edges input -> op -> value."""
     lines = _header(look)
@@ -295,14 +310,9 @@ def _record_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[A
                 f'  n{i}op [shape=ellipse, style=filled, fillcolor="#f2f2f2", fontsize=10, height=0.3, '
                 f"margin=0.03, label={_q(g.adapter.op(node))}{extra}];"
             )
-    for i in range(len(g.order)):
-        if not g.inputs[i]:
-            continue
+    for i, edges in _in_edges(g, locals_, parts):
         hot = look.active == i
-        node_locals, node_parts = locals_[i], parts[i]
-        for k, j in enumerate(g.inputs[i]):
-            local = node_locals[k] if node_locals is not None else None
-            part = node_parts[k] if node_parts is not None else None
+        for j, local, part in edges:
             text = _edge_text(g, look, local, part, hot)
             attrs = [f"label=<{text}>"] if text is not None else []
             if hot:
@@ -377,14 +387,9 @@ def _circuit_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[
                 + ";"
             )
             source[i] = f"n{i}"
-    for i in range(len(g.order)):
-        if not g.inputs[i]:
-            continue
+    for i, edges in _in_edges(g, locals_, parts):
         hot = look.active == i
-        node_locals, node_parts = locals_[i], parts[i]
-        for k, j in enumerate(g.inputs[i]):
-            local = node_locals[k] if node_locals is not None else None
-            part = node_parts[k] if node_parts is not None else None
+        for j, local, part in edges:
             lines.append(f"  {source[j]} -> n{i}op" + _wire(g, look, g.order[j].data, part, local, hot) + ";")
     if look.legend:
         lines += _legend(g, look)
