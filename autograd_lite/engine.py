@@ -559,9 +559,14 @@ def _short(x: float) -> str:
 
 def _raise_stale_leaf(leaf: Value) -> None:
     name = f"{leaf.label!r}" if leaf.label is not None else f"with data {leaf.data:.6g}"
-    raise RuntimeError(
-        f"Value.backward: leaf {name} already holds grad {leaf.grad:.6g} from an earlier "
-        f"backward(). Leaf gradients add up, so this call would double-count. Zero them first "
-        f"(p.grad = 0.0 for each leaf, or zero_grad(parameters)), or pass accumulate=True "
+    raise _stale_leaf_error("Value", f"{name} already holds grad {leaf.grad:.6g}",
+                            "p.grad = 0.0 for each leaf, or zero_grad(parameters)")
+
+
+def _stale_leaf_error(engine: str, leaf: str, zero_it: str) -> RuntimeError:
+    """The backward-twice / forgotten-zero_grad error, worded once for both engines."""
+    return RuntimeError(
+        f"{engine}.backward: leaf {leaf} from an earlier backward(). Leaf gradients add up, so "
+        f"this call would double-count. Zero them first ({zero_it}), or pass accumulate=True "
         f"to add to them on purpose."
     )

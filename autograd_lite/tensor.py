@@ -144,11 +144,7 @@ class Tensor:
         dtype: Any = None,
     ) -> None:
         """A leaf holding a copy of ``data`` as a float64 (or float32) array."""
-        if type(data) is np.ndarray and dtype is None and data.dtype in _FLOATS:  # a batch of data: kept fast
-            self.data = data.copy()
-            _check_finite(self.data, "Tensor(...)")
-        else:
-            self.data = _as_float_array(data, "Tensor(...)", dtype)
+        self.data = _as_float_array(data, "Tensor(...)", dtype)
         self.grad = None
         self._prev = ()
         self._op = ""

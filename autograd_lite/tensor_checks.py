@@ -12,7 +12,7 @@ from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
-from .engine import Value
+from .engine import Value, _stale_leaf_error
 
 Axis = Union[None, int, Tuple[int, ...]]
 
@@ -27,7 +27,15 @@ _EXP_MAX = {dt: float(np.log(np.finfo(dt).max)) for dt in _FLOATS}
 
 
 def _as_float_array(x: Any, where: str, dtype: Any = None) -> np.ndarray:
-    """``x`` as a float64 (or float32) ndarray of finite numbers, or a clear error."""
+    """``x`` as a float64 (or float32) ndarray of finite numbers, or a clear error.
+
+    Always a copy: in-place updates of a parameter must never change the caller's data
+    (or the other way round).
+    """
+    if type(x) is np.ndarray and dtype is None and x.dtype in _FLOATS:  # a batch of data: kept fast
+        arr = x.copy()
+        _check_finite(arr, where)
+        return arr
     if _is_tensor(x):
         raise TypeError(f"{where}: got a Tensor; it is already a node, use it directly (or x.detach())")
     if _is_value(x):
@@ -56,8 +64,6 @@ def _as_float_array(x: Any, where: str, dtype: Any = None) -> np.ndarray:
             raise TypeError(f"{where}: dtype {target} is not supported; use 'float64' (default) or 'float32'")
     else:
         target = arr.dtype if arr.dtype in _FLOATS else np.dtype(np.float64)
-    # A copy when the caller's array would otherwise be shared: in-place updates of a
-    # parameter must never change the caller's data (or the other way round).
     arr = np.array(arr, dtype=target, copy=True)
     _check_finite(arr, where)
     return arr
@@ -186,9 +192,5 @@ def _raise_pow_error(a: np.ndarray, b: np.ndarray, data: np.ndarray) -> None:
 
 def _raise_stale_leaf(leaf: Any) -> None:
     name = f"{leaf.label!r}" if leaf.label is not None else f"of shape {leaf.shape}"
-    raise RuntimeError(
-        f"Tensor.backward: leaf {name} already holds a gradient from an earlier backward(). "
-        f"Leaf gradients add up, so this call would double-count. Zero them first (t.grad = None "
-        f"for each leaf, or your optimizer's zero_grad()), or pass accumulate=True to add to them "
-        f"on purpose."
-    )
+    raise _stale_leaf_error("Tensor", f"{name} already holds a gradient",
+                            "t.grad = None for each leaf, or your optimizer's zero_grad()")
