@@ -1,0 +1,208 @@
+"""The scalar track: ``Neuron``, ``Layer`` and ``MLP`` over ``Value`` (micrograd-shaped).
+
+Every weight is its own ``Value``, so every number of a forward pass is a node you can
+draw. A neuron computes
+
+    out = act(w . x + b) = act(sum_k w_k x_k + b)
+
+a layer is ``nout`` neurons reading the same inputs, and an MLP is layers in a row.
+``Layer`` and ``MLP`` always return a list, also for one output (micrograd returns a bare
+Value there, which is why its ``MLP(2, [16, 1, 1])`` crashes: the next layer zips over
+a Value). ``Neuron`` returns one Value.
+
+The lecture networks, exactly:
+
+    >>> MLP(1, [2, 1], activation="sigmoid", output_activation="sigmoid").num_parameters()
+    7
+    >>> MLP(2, [5, 1], activation="sigmoid", output_activation="sigmoid").num_parameters()
+    21
+    >>> MLP(1, [1, 1], activation="tanh", bias=False).num_parameters()
+    2
+
+State dicts use the keys and shapes of PyTorch's ``Sequential(Linear, act, Linear, ...)``:
+a layer's ``weight`` is (nout, nin) and its key is its position in that Sequential
+(``"0.weight"``, ``"2.weight"``, ...), so a scalar MLP, a ``TensorMLP`` and a PyTorch
+model of the same shape exchange weights directly.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from autograd_lite import Value
+
+from .init import Scheme, Seed, as_generator, draw
+from .module import Group, Module, _check_nouts, _check_sizes
+
+__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
+
+# Activation name -> the Value method it applies (None: the identity, no node made).
+ACTIVATIONS: Dict[str, Optional[Callable[[Value], Value]]] = {
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,
+    "linear": None,
+}
+
+
+def _activation(name: str, where: str) -> Optional[Callable[[Value], Value]]:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"{where}: unknown activation {name!r}; choose one of {list(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
+
+def _as_inputs(x: Sequence[Union[float, Value]], nin: int, where: str) -> List[Value]:
+    """One sample as Values: numbers become constants once, so neurons share them."""
+    if isinstance(x, Value) or not hasattr(x, "__len__"):
+        raise TypeError(f"{where}: expected one sample as a sequence of {nin} numbers or Values, got {type(x).__name__}")
+    if len(x) != nin:
+        raise ValueError(f"{where}: expected {nin} inputs, got {len(x)}")
+    if all(type(xi) is Value for xi in x):
+        return x if isinstance(x, list) else list(x)
+    try:
+        return [xi if type(xi) is Value else Value(xi, requires_grad=False) for xi in x]
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{where}: every input must be a finite real number or a Value ({exc})") from None
+
+
+class Neuron(Module):
+    """One neuron: ``act(sum_k w_k x_k + b)``; ``weight`` is a list of ``nin`` Values."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "tanh",
+        bias: bool = True,
+        *,
+        init: Union[str, Scheme] = "default",
+        seed: Seed = None,
+        _weights: Optional[Tuple[np.ndarray, Optional[float]]] = None,
+    ) -> None:
+        _check_sizes("Neuron", nin=nin)
+        self._act = _activation(activation, "Neuron")
+        self.activation = activation
+        self.nin = int(nin)
+        if _weights is None:  # a lone neuron draws its own; a Layer hands each its row
+            w, b = draw(1, nin, init=init, bias=bias, seed=seed, where="Neuron")
+            _weights = (w[0], None if b is None else float(b[0]))
+        row, b0 = _weights
+        self.weight: List[Value] = [Value(float(v), f"weight[{k}]") for k, v in enumerate(row)]
+        self.bias: Optional[Value] = Value(b0, "bias") if b0 is not None else None
+
+    def forward(self, x: Sequence[Union[float, Value]]) -> Value:
+        return self._forward(_as_inputs(x, self.nin, "Neuron"))
+
+    def _forward(self, x: List[Value]) -> Value:
+        # x is already checked and made of Values (Layer checks once for all its neurons)
+        products = [w * xi for w, xi in zip(self.weight, x)]
+        # w . x + b: sum() starts from the bias (no extra "0 +" node without one)
+        act = sum(products, self.bias) if self.bias is not None else sum(products[1:], products[0])
+        return self._act(act) if self._act is not None else act
+
+    def extra_repr(self) -> str:
+        return f"{self.nin}, {self.activation}" + ("" if self.bias is not None else ", bias=False")
+
+
+class Layer(Module):
+    """``nout`` neurons on the same inputs; returns a list of ``nout`` Values (always a list).
+
+    Its state is two groups, ``weight`` (nout, nin) and ``bias`` (nout,), as ``nn.Linear``.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "tanh",
+        bias: bool = True,
+        *,
+        init: Union[str, Scheme] = "default",
+        bias_init: Union[None, str, Scheme] = None,
+        seed: Seed = None,
+    ) -> None:
+        _check_sizes("Layer", nin=nin, nout=nout)
+        _activation(activation, "Layer")
+        w, b = draw(nout, nin, init=init, bias=bias, bias_init=bias_init, seed=seed, where="Layer")
+        self.nin, self.nout, self.activation = int(nin), int(nout), activation
+        self.neurons = [
+            Neuron(nin, activation, bias, _weights=(w[j], None if b is None else float(b[j]))) for j in range(nout)
+        ]
+        self._label("")
+
+    def _label(self, prefix: str) -> None:
+        # Labels are what graph drawings print: the state-dict name of each scalar weight.
+        for name, p in self.named_parameters():
+            p.label = prefix + name
+
+    def named_children(self) -> Iterator[Tuple[str, Module]]:
+        return iter(())  # neurons are parts of the weight matrix, not separate state
+
+    def _own_groups(self) -> List[Group]:
+        groups: List[Group] = [("weight", (self.nout, self.nin), [w for n in self.neurons for w in n.weight])]
+        if self.neurons[0].bias is not None:
+            groups.append(("bias", (self.nout,), [n.bias for n in self.neurons]))  # type: ignore[misc]
+        return groups
+
+    def forward(self, x: Sequence[Union[float, Value]]) -> List[Value]:
+        return self._forward(_as_inputs(x, self.nin, "Layer"))
+
+    def _forward(self, x: List[Value]) -> List[Value]:
+        return [n._forward(x) for n in self.neurons]
+
+    def extra_repr(self) -> str:
+        return f"{self.nin} -> {self.nout}, {self.activation}" + ("" if self.neurons[0].bias is not None else ", bias=False")
+
+
+class MLP(Module):
+    """A multi-layer perceptron over ``Value``: ``MLP(2, [16, 16, 1])`` is 2 -> 16 -> 16 -> 1.
+
+    Hidden layers use ``activation``, the last one ``output_activation`` (linear by
+    default, as a regression or a score). ``model(x)`` takes one sample and returns a
+    list of ``nouts[-1]`` Values. All layers draw from one generator made from ``seed``.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "tanh",
+        output_activation: str = "linear",
+        bias: bool = True,
+        *,
+        init: Union[str, Scheme] = "default",
+        bias_init: Union[None, str, Scheme] = None,
+        seed: Seed = None,
+    ) -> None:
+        _check_sizes("MLP", nin=nin)
+        sizes = [int(nin)] + _check_nouts("MLP", nouts)
+        _activation(activation, "MLP")
+        _activation(output_activation, "MLP(output_activation=...)")
+        rng = as_generator(seed, "MLP(seed=...)")
+        self.activation, self.output_activation = activation, output_activation
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else output_activation, bias,
+                  init=init, bias_init=bias_init, seed=rng)
+            for i in range(len(nouts))
+        ]
+        for name, layer in self.named_children():
+            layer._label(name + ".")  # type: ignore[attr-defined]
+
+    def named_children(self) -> Iterator[Tuple[str, Module]]:
+        # Positions in PyTorch's Sequential(Linear, act, Linear, ...): an activation
+        # module follows every non-linear layer, so layer i sits at index 0, 2, 4, ...
+        position = 0
+        for layer in self.layers:
+            yield str(position), layer
+            position += 1 if layer.activation == "linear" else 2
+
+    def forward(self, x: Sequence[Union[float, Value]]) -> List[Value]:
+        out = self.layers[0](x)
+        for layer in self.layers[1:]:
+            out = layer._forward(out)  # a layer's outputs are Values of the right count
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{self.layers[0].nin} -> " + " -> ".join(str(layer.nout) for layer in self.layers)
