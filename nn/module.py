@@ -139,8 +139,16 @@ class Module:
         return out
 
     def parameters(self) -> List[Parameter]:
-        """Every parameter, in the order of ``named_parameters()``."""
-        return [p for _, p in self.named_parameters()]
+        """Every parameter, in the order of ``named_parameters()`` (without making the names:
+        training loops call this every step)."""
+        out: List[Parameter] = []
+        seen = set()
+        for _, _, params in self.groups():
+            for p in (params,) if isinstance(params, Tensor) else params:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append(p)
+        return out
 
     def num_parameters(self) -> int:
         """How many numbers training can change (all elements of all parameters)."""
