@@ -10,8 +10,9 @@
 
 Rendering uses the system ``dot`` when it is on PATH, else pygraphviz
 (``pip install "autograd-lite[render]"``); ``to_text`` needs neither. viz only reads
-graphs: nothing here changes a ``.grad`` or a node. Planned next: Tensor graphs, module
-clusters (``collapse=True``), and matplotlib figures of training.
+graphs: nothing here changes a ``.grad`` or a node. ``Value`` and ``Tensor`` graphs are
+drawn alike (a Tensor's row adds its shape; arrays of at most 4 elements are written out).
+Planned next: module clusters (``collapse=True``) and matplotlib figures of training.
 """
 
 from .frames import save_frames

@@ -18,6 +18,14 @@ What the pictures show (a legend is drawn with them):
   ``Value(x, requires_grad=False)`` is drawn the same way; give it a label to get a row.
 * a leaf with ``requires_grad=False`` shows ``no grad``: the engine computes none for it
   (``grad 0.0000`` would read as "the output does not depend on it").
+* ``Tensor`` graphs are drawn the same way, with a shape cell in every row
+  (``label | shape | data | grad``), arrays of at most 4 elements written out and bigger
+  ones summarised (data by min and max, gradients by their norm), the op with its
+  settings (``sum(axis=1)``); a local derivative is a Jacobian, written out only when both
+  sides have at most 4 elements, else shown by its shape. ``viz.nodes`` has the details.
+  ``grads="computed"`` and ``backward_frames`` start from a single-number root, as
+  ``backward()`` does. ``params=dict(model.named_parameters())`` names the parameters,
+  as torchviz's ``make_dot(params=...)``.
 * ``edge_labels="local"``: d(out)/d(in) on each edge (``∂``); ``"flow"``: the gradient
   part sent along the edge (``←``, red). Where parts add up (fan-out), the node shows
   the sum and its edges show the parts. Edges from constants carry no label: the engine
@@ -111,7 +119,7 @@ def _walk(root: Any, where: str, max_nodes: int, params: Optional[Dict[str, Any]
     for ins in inputs:
         for j in ins:
             uses[j] += 1
-    g = _Graph(adapter, order, index, inputs, uses, name_map(params, where))
+    g = _Graph(adapter, order, index, inputs, uses, name_map(params, where, adapter))
     for i, node in enumerate(order):
         if i == n - 1:
             role = "output"
@@ -119,7 +127,7 @@ def _walk(root: Any, where: str, max_nodes: int, params: Optional[Dict[str, Any]
             role = "intermediate"
         elif id(node) in g.names or adapter.requires_grad(node):
             role = "parameter"
-        elif adapter.label(node) is None:
+        elif adapter.label(node) is None and adapter.is_constant(node):
             role = "constant"
         else:
             role = "input"
@@ -127,7 +135,7 @@ def _walk(root: Any, where: str, max_nodes: int, params: Optional[Dict[str, Any]
     return g
 
 
-def _simulate(g: _Graph) -> Tuple[List[Any], List[Optional[List[Any]]]]:
+def _simulate(g: _Graph, where: str) -> Tuple[List[Any], List[Optional[List[Any]]]]:
     """``backward()`` from the root, without touching any ``.grad``.
 
     Returns each node's gradient and, per node whose rule ran, the part it sent along each
@@ -139,7 +147,7 @@ def _simulate(g: _Graph) -> Tuple[List[Any], List[Optional[List[Any]]]]:
     grads = [a.zero(node) for node in g.order]
     parts: List[Optional[List[Any]]] = [None] * len(g.order)
     last = len(g.order) - 1
-    grads[last] = a.add(grads[last], a.one(g.order[last]))
+    grads[last] = a.add(g.order[last], grads[last], a.seed(g.order[last], where))
     for i in range(last, -1, -1):
         node = g.order[i]
         if not a.has_rule(node):
@@ -148,7 +156,7 @@ def _simulate(g: _Graph) -> Tuple[List[Any], List[Optional[List[Any]]]]:
         parts[i] = sent
         for j, part in zip(g.inputs[i], sent):
             if part is not None:
-                grads[j] = a.add(grads[j], part)
+                grads[j] = a.add(g.order[j], grads[j], part)
     return grads, parts
 
 
@@ -161,13 +169,13 @@ def _rule_steps(g: _Graph) -> List[int]:
 
 
 def _q(text: str) -> str:
-    """A DOT double-quoted string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT double-quoted string (a line break becomes DOT's centred-line escape)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _h(text: str) -> str:
-    """Text for inside an HTML-like label."""
-    return html.escape(text, quote=True)
+    """Text for inside an HTML-like label (a line break becomes ``<BR/>``: Jacobians have rows)."""
+    return html.escape(text, quote=True).replace("\n", "<BR/>")
 
 
 def _font(text: str, color: Optional[str], bold: bool = False) -> str:
@@ -198,6 +206,9 @@ def _value_cell_row(g: _Graph, i: int, grad: Any, look: _Look) -> str:
     label = g.label(i)
     if label is not None:
         cells.append(f"<TD><B>{_h(label)}</B></TD>")
+    shape = g.adapter.shape_text(g.order[i])
+    if shape is not None:  # Tensor nodes: the shape is always shown (it is what their ops check)
+        cells.append(f"<TD>{_h(shape)}</TD>")
     if look.show_data:
         cells.append(f"<TD>{_h(g.adapter.data_text(g.order[i]))}</TD>")
     if look.show_grad and not g.adapter.requires_grad(g.order[i]):
@@ -226,10 +237,16 @@ def _edge_text(g: _Graph, look: _Look, local: Optional[Any], part: Optional[Any]
     """The HTML-like label of one input edge (None: no label)."""
     fmt = g.adapter.number_text
     if look.edge_labels == "local" and local is not None:
-        return f"&part; {_h(fmt(local))}"
+        return _local_text(g, local)
     if look.edge_labels == "flow" and part is not None:
         return _font(f"&larr; {_h(fmt(part))}", RED if emphasis else (GREY if look.final is not None else RED), emphasis)
     return None
+
+
+def _local_text(g: _Graph, local: Any) -> str:
+    """``∂ 0.5000``; a Jacobian with several rows starts on a line of its own."""
+    text = _h(g.adapter.local_text(local))
+    return f"&part;<BR/>{text}" if "<BR/>" in text else f"&part; {text}"
 
 
 def _header(look: _Look) -> List[str]:
@@ -258,7 +275,7 @@ def _legend(g: _Graph, look: _Look) -> List[str]:
     if look.style == "circuit":
         extra.append(_font("value (forward)", GREEN) + "<BR/>" + _font("gradient (backward)", RED))
     if look.edge_labels == "local":
-        extra.append("&part; = local derivative d(out)/d(in)")
+        extra.append(g.adapter.local_legend)
     elif look.edge_labels == "flow" and look.style == "record":
         extra.append(_font("&larr; = gradient part sent back", RED))
     if look.final is not None:
@@ -273,7 +290,7 @@ def _locals(g: _Graph, look: _Look) -> List[Optional[List[Any]]]:
     if look.edge_labels != "local":
         return [None] * len(g.order)
     a = g.adapter
-    return [a.contributions(node, a.one(node)) if a.has_rule(node) else None for node in g.order]
+    return [a.local_derivatives(node) if a.has_rule(node) else None for node in g.order]
 
 
 def _in_edges(
@@ -299,7 +316,7 @@ def _record_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[A
         if g.roles[i] == "constant":
             lines.append(
                 f'  n{i} [shape=ellipse, style=filled, fillcolor="{ROLE_COLORS["constant"][0]}", '
-                f"fontsize=9, height=0.25, margin=0.03, label={_q(g.adapter.number_text(node.data))}];"
+                f"fontsize=9, height=0.25, margin=0.03, label={_q(g.adapter.value_text(node))}];"
             )
             continue
         lines.append(f"  n{i} [shape=plain, label={_value_cell_row(g, i, grads[i], look)}];")
@@ -325,16 +342,15 @@ def _record_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[A
     return "\n".join(lines) + "\n"
 
 
-def _wire(g: _Graph, look: _Look, value: Any, grad: Optional[Any], local: Optional[Any], hot: bool = False) -> str:
-    """A circuit wire's label: value in green above, gradient in red below."""
-    fmt = g.adapter.number_text
+def _wire(g: _Graph, look: _Look, node: Any, grad: Optional[Any], local: Optional[Any], hot: bool = False) -> str:
+    """A circuit wire's label: ``node``'s value in green above, gradient in red below."""
     rows = []
     if look.show_data:
-        rows.append(_font(_h(fmt(value)), GREEN))
+        rows.append(_font(_h(g.adapter.value_text(node)), GREEN))
     if look.show_grad and grad is not None:
-        rows.append(_font(_h(fmt(grad)), RED, bold=hot))
+        rows.append(_font(_h(g.adapter.number_text(grad)), RED, bold=hot))
     if look.edge_labels == "local" and local is not None:
-        rows.append(_font(f"&part; {_h(fmt(local))}", BLUE))
+        rows.append(_font(_local_text(g, local), BLUE))
     attrs = [f"label=<{'<BR/>'.join(rows)}>"] if rows else []
     if hot:
         attrs += ['color="#c62828"', "penwidth=2"]
@@ -350,12 +366,14 @@ def _circuit_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[
     source: Dict[int, str] = {}
     for i, node in enumerate(g.order):
         role = g.roles[i]
-        value = node.data
         if not g.inputs[i]:  # a leaf: its name (and total gradient) where the wires start
             if role == "constant":
-                lines.append(f"  n{i} [shape=plaintext, fontsize=9, label={_q(g.adapter.number_text(value))}];")
+                lines.append(f"  n{i} [shape=plaintext, fontsize=9, label={_q(g.adapter.value_text(node))}];")
             else:
                 rows = [f"<B>{_h(g.name(i))}</B>"]
+                shape = g.adapter.shape_text(node)
+                if shape is not None:
+                    rows.append(_h(shape))
                 if look.show_grad and g.adapter.requires_grad(node):
                     done = look.final is None or look.final[i]
                     rows.append(_font(_h(g.adapter.number_text(grads[i])), RED if done else GREY))
@@ -383,14 +401,14 @@ def _circuit_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[
             done = look.final is None or look.final[i]
             lines.append(
                 f"  n{i}op -> n{i}"
-                + _wire(g, look, value, grads[i] if done else None, None)
+                + _wire(g, look, node, grads[i] if done else None, None)
                 + ";"
             )
             source[i] = f"n{i}"
     for i, edges in _in_edges(g, locals_, parts):
         hot = look.active == i
         for j, local, part in edges:
-            lines.append(f"  {source[j]} -> n{i}op" + _wire(g, look, g.order[j].data, part, local, hot) + ";")
+            lines.append(f"  {source[j]} -> n{i}op" + _wire(g, look, g.order[j], part, local, hot) + ";")
     if look.legend:
         lines += _legend(g, look)
     lines.append("}")
@@ -451,6 +469,10 @@ def draw_graph(
     that names and marks parameters; ``max_nodes`` the size guard (nodes = values, op
     circles not counted). Raises ``GraphTooLarge`` above it.
 
+    ``root`` is a ``Value`` or a ``Tensor``; for a Tensor graph every row also shows the
+    shape, small arrays are written out, and local derivatives are Jacobians (see the
+    module docstring).
+
     ``collapse=True`` (one node per layer/neuron) needs the module clusters that ``nn``
     models record; they do not exist yet, so it raises a ValueError saying so.
     """
@@ -459,7 +481,7 @@ def draw_graph(
         _collapse_unavailable("draw_graph")
     g = _walk(root, "draw_graph", max_nodes, params)
     if grads == "computed":
-        values, parts = _simulate(g)
+        values, parts = _simulate(g, "draw_graph(grads='computed')")
     else:
         a = g.adapter
         values = [a.stored_grad(node) for node in g.order]
@@ -514,7 +536,7 @@ def backward_frames(
     a = g.adapter
     # The same simulation as _simulate, one rule per frame (a snapshot after each).
     grads = [a.zero(node) for node in g.order]
-    grads[-1] = a.add(grads[-1], a.one(g.order[-1]))
+    grads[-1] = a.add(g.order[-1], grads[-1], a.seed(g.order[-1], "backward_frames"))
     parts: List[Optional[List[Any]]] = [None] * len(g.order)
     # A node's gradient is complete once every consumer's rule has run: count them down.
     waiting = list(g.uses)
@@ -524,7 +546,7 @@ def backward_frames(
         for j, part in zip(g.inputs[i], sent):
             waiting[j] -= 1
             if part is not None:
-                grads[j] = a.add(grads[j], part)
+                grads[j] = a.add(g.order[j], grads[j], part)
         grads, parts = list(grads), list(parts)  # this frame keeps its own snapshot
         final = [w == 0 for w in waiting]
         received = tuple(sorted({j for j, p in zip(g.inputs[i], parts[i] or ()) if p is not None}))
@@ -539,11 +561,14 @@ def backward_frames(
     return frames
 
 
-def to_text(root: Any, *, max_nodes: int = DEFAULT_MAX_NODES, grads: str = "stored") -> str:
+def to_text(
+    root: Any, *, max_nodes: int = DEFAULT_MAX_NODES, grads: str = "stored", params: Optional[Dict[str, Any]] = None
+) -> str:
     """The graph as an indented tree: each value with its data, grad and the op that made it.
 
     A subexpression used more than once is printed in full the first time and referred to
     by its id (``#3``) after that; leaves are one line, so they are repeated. No recursion.
+    ``grads`` and ``params`` as for ``draw_graph``; a Tensor's line starts with its shape.
 
     >>> from autograd_lite import Value
     >>> a = Value(2.0, label="a"); b = a * a + a; b.label = "b"
@@ -555,8 +580,11 @@ def to_text(root: Any, *, max_nodes: int = DEFAULT_MAX_NODES, grads: str = "stor
     └── a = #0  data 2.0000  grad 0.0000  parameter
     """
     _check_options("to_text", "LR", "record", None, grads)
-    g = _walk(root, "to_text", max_nodes)
-    values = _simulate(g)[0] if grads == "computed" else [g.adapter.stored_grad(n) for n in g.order]
+    g = _walk(root, "to_text", max_nodes, params)
+    if grads == "computed":
+        values = _simulate(g, "to_text(grads='computed')")[0]
+    else:
+        values = [g.adapter.stored_grad(n) for n in g.order]
     a = g.adapter
     lines: List[str] = []
     shown = set()
@@ -568,7 +596,7 @@ def to_text(root: Any, *, max_nodes: int = DEFAULT_MAX_NODES, grads: str = "stor
         label = g.label(i)
         head = f"{label} = #{i}" if label is not None else f"#{i}"
         if g.roles[i] == "constant":
-            lines.append(f"{lead}{a.number_text(node.data)}  constant")
+            lines.append(f"{lead}{a.value_text(node)}  constant")
             continue
         what = f"({a.op(node)})" if g.inputs[i] else g.roles[i]
         if g.inputs[i] and i in shown:
@@ -576,7 +604,9 @@ def to_text(root: Any, *, max_nodes: int = DEFAULT_MAX_NODES, grads: str = "stor
             continue
         shown.add(i)
         grad = a.grad_text(values[i]) if a.requires_grad(node) else "no grad"
-        lines.append(f"{lead}{head}  {a.data_text(node)}  {grad}  {what}")
+        shape = a.shape_text(node)
+        data = a.data_text(node) if shape is None else f"{shape}  {a.data_text(node)}"
+        lines.append(f"{lead}{head}  {data}  {grad}  {what}")
         children = g.inputs[i]
         for k in range(len(children) - 1, -1, -1):  # pushed last first: printed in argument order
             last = k == len(children) - 1

@@ -1,23 +1,59 @@
-"""How ``viz`` reads a node: the one place that knows what a ``Value`` looks like.
+"""How ``viz`` reads a node: the one place that knows what a ``Value`` or a ``Tensor`` looks like.
 
 Everything that draws (``viz.graph``) asks an adapter, never the node itself, for a
-node's inputs, op, label, data, gradient and derivative rule. ``Value`` has one adapter
-here; ``Tensor`` gets its own next to it (op and shape, small arrays inline, gradients
-as arrays) and the drawing code does not change.
+node's inputs, op, label, data, gradient and derivative rule. ``ValueAdapter`` reads
+scalar nodes, ``TensorAdapter`` array nodes, and the drawing code is the same for both.
 
 Nothing here changes a graph. Local derivatives and the contributions a node sends back
 are computed by running the node's own rule on a throwaway copy whose inputs are fresh
-leaves, the way ``gradcheck`` checks one op: the user's ``.grad`` fields are never read
-for that and never written.
+stand-ins, the way ``gradcheck`` checks one op: the user's ``.grad`` fields are never read
+for that and never written. Parts are added up with the engine's own arithmetic (for
+``Tensor`` its ``_accumulate``, on a throwaway holder), so a simulated backward ends at
+exactly, bit for bit, the gradients ``backward()`` computes.
+
+What a ``Tensor`` drawing shows (the choices live here, so they are documented here):
+
+* a node: its shape, ``(4, 3)``, followed by ``float32`` when it is not float64; data
+  and gradient written out in full when the array has at most ``SMALL`` = 4 elements
+  (``[0.5000, -1.0000]``), else summarised: data by its range (``min -0.9 max 0.8``), a
+  gradient by its Euclidean norm (``norm 0.1234``), how big it is being what matters.
+* the op with its settings: ``sum(axis=1)``, ``leaky_relu(0.01)``, ``index [0, :]``.
+* ``edge_labels="local"``: the Jacobian d(out)/d(in) of the edge, written out when both
+  sides have at most 4 elements (one line per output element; a single line when one
+  side is a single number), else only its shape ``out×in``, e.g. ``(4, 3)×(2, 3)``: a big
+  Jacobian is costly to compute and unreadable, and backward never forms it.
+* ``edge_labels="flow"``: the vector-Jacobian product sent along the edge (the part of
+  the input's gradient this edge contributes): written out when small, else its shape
+  and norm.
+* unlabelled leaves that take no gradient and have at most 4 elements (the ``2`` of
+  ``x ** 2``, a number met by ``*``) are constants, drawn as small ovals; bigger ones are
+  data and get a row with their shape, like a labelled input.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Type
+
+import numpy as np
 
 from autograd_lite.engine import Value
+from autograd_lite.tensor import Tensor, _accumulate
 
-__all__ = ["NodeAdapter", "ValueAdapter", "adapter_for", "register_adapter", "name_map", "fmt"]
+__all__ = [
+    "NodeAdapter",
+    "ValueAdapter",
+    "TensorAdapter",
+    "Jacobian",
+    "adapter_for",
+    "register_adapter",
+    "name_map",
+    "fmt",
+    "array_text",
+    "SMALL",
+]
+
+#: Arrays with at most this many elements are written out in full; bigger ones are summarised.
+SMALL = 4
 
 
 def fmt(x: float) -> str:
@@ -34,16 +70,37 @@ def fmt(x: float) -> str:
     return f"{x:.3e}"
 
 
+def array_text(a: np.ndarray) -> str:
+    """A small array written out with numpy's brackets, every number through ``fmt``.
+
+    >>> array_text(np.array([[1.0, -2.0], [0.5, 0.0]])), array_text(np.array(3.0))
+    ('[[1.0000, -2.0000], [0.5000, 0.0000]]', '3.0000')
+    """
+    if a.size == 0:
+        return "[]"
+    parts = [fmt(float(x)) for x in a.reshape(-1)]
+    # Group the numbers from the last axis outwards: (2, 2) -> ["[a, b]", "[c, d]"] -> ["[[a, b], [c, d]]"].
+    # A loop over the axes, not recursion (viz never recurses).
+    for n in reversed(a.shape):
+        parts = ["[" + ", ".join(parts[k : k + n]) + "]" for k in range(0, len(parts), n)]
+    return parts[0]
+
+
+def shape_text(shape: Tuple[int, ...]) -> str:
+    """``(4, 3)``, ``(3,)``, ``()``: as numpy prints ``.shape``."""
+    return str(tuple(int(n) for n in shape))
+
+
 class NodeAdapter:
     """What viz needs to know about one kind of node. Subclass it for a new node type.
 
-    The drawing code only calls these methods, so a ``Tensor`` adapter (next to come)
-    overrides ``data_text``/``grad_text`` (shape, small arrays inline), ``zero``/``add``
-    (arrays) and ``contributions`` (its rules write arrays), and nothing else changes.
+    The drawing code only calls these methods, so a new node type needs an adapter and
+    nothing else.
     """
 
-    #: Node type this adapter reads (for error messages).
+    #: Node type this adapter reads (for error messages and the params= check).
     name = "node"
+    node_type: Type[Any] = object
 
     def inputs(self, node: Any) -> Tuple[Any, ...]:
         """The nodes ``node`` was computed from, in argument order (repeats kept)."""
@@ -63,6 +120,10 @@ class NodeAdapter:
         """Whether ``backward()`` runs a local rule at this node (interior nodes do)."""
         return node._backward is not None
 
+    def is_constant(self, node: Any) -> bool:
+        """Whether an unlabelled leaf that takes no gradient is drawn as a small constant oval."""
+        return True
+
     def stored_grad(self, node: Any) -> Any:
         """The gradient ``backward()`` left on the node (read only)."""
         return node.grad
@@ -71,23 +132,38 @@ class NodeAdapter:
         """An empty gradient for ``node`` (what a simulated backward starts from)."""
         raise NotImplementedError
 
-    def one(self, node: Any) -> Any:
-        """The seed d(root)/d(root)."""
+    def seed(self, root: Any, where: str) -> Any:
+        """d(root)/d(root), what ``backward()`` starts from; an error from ``where`` if it has none."""
         raise NotImplementedError
 
-    def add(self, total: Any, part: Any) -> Any:
-        """``total + part``, in the same order as the engine accumulates (``total += part``)."""
+    def add(self, node: Any, total: Any, part: Any) -> Any:
+        """``node``'s gradient ``total`` after receiving ``part``, as the engine accumulates it."""
         return total + part
 
+    def shape_text(self, node: Any) -> Optional[str]:
+        """A cell with the node's shape, or None for scalars (no cell)."""
+        return None
+
     def data_text(self, node: Any) -> str:
+        raise NotImplementedError
+
+    def value_text(self, node: Any) -> str:
+        """The node's data without a prefix: a constant's oval, a circuit wire."""
         raise NotImplementedError
 
     def grad_text(self, grad: Any) -> str:
         raise NotImplementedError
 
     def number_text(self, x: Any) -> str:
-        """A gradient part or local derivative as edge text."""
+        """A gradient or gradient part as edge or title text."""
         raise NotImplementedError
+
+    def local_text(self, local: Any) -> str:
+        """A local derivative (an entry of ``local_derivatives``) as edge text."""
+        return self.number_text(local)
+
+    #: The legend's line for ``edge_labels="local"``.
+    local_legend = "&part; = local derivative d(out)/d(in)"
 
     def contributions(self, node: Any, upstream: Any) -> List[Any]:
         """What ``node``'s rule adds to each input when ``node.grad`` is ``upstream``.
@@ -97,20 +173,34 @@ class NodeAdapter:
         """
         raise NotImplementedError
 
+    def local_derivatives(self, node: Any) -> List[Any]:
+        """d(node)/d(input) for each input edge (``None`` where the engine computes none)."""
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------- Value
+
 
 class ValueAdapter(NodeAdapter):
     """Reads ``autograd_lite.Value`` nodes: float data and grads."""
 
     name = "Value"
+    node_type = Value
 
     def zero(self, node: Value) -> float:
         return 0.0
 
-    def one(self, node: Value) -> float:
+    def seed(self, root: Value, where: str) -> float:
         return 1.0
+
+    def add(self, node: Value, total: float, part: float) -> float:
+        return total + part  # Value's rules do `x.grad += part`
 
     def data_text(self, node: Value) -> str:
         return f"data {fmt(node.data)}"
+
+    def value_text(self, node: Value) -> str:
+        return fmt(node.data)
 
     def grad_text(self, grad: float) -> str:
         return f"grad {fmt(grad)}"
@@ -132,6 +222,10 @@ class ValueAdapter(NodeAdapter):
         rule(copy)  # exactly the arithmetic backward() does, so the parts match it bit for bit
         return [leaf.grad if leaf.requires_grad else None for leaf in leaves]
 
+    def local_derivatives(self, node: Value) -> List[Optional[float]]:
+        # For a scalar, the part sent back with upstream gradient 1 is the derivative itself.
+        return self.contributions(node, 1.0)
+
 
 def _bare(data: float, requires_grad: bool) -> Value:
     v = Value.__new__(Value)
@@ -140,11 +234,205 @@ def _bare(data: float, requires_grad: bool) -> Value:
     return v
 
 
-_ADAPTERS: List[Tuple[Type[Any], NodeAdapter]] = [(Value, ValueAdapter())]
+# ---------------------------------------------------------------------- Tensor
+
+
+class Jacobian(NamedTuple):
+    """The local derivative of one Tensor edge: d(out)/d(in).
+
+    ``matrix`` has one row per output element and one column per input element (both
+    flattened in C order), or is None when either side has more than ``SMALL`` elements.
+    """
+
+    matrix: Optional[np.ndarray]
+    out_shape: Tuple[int, ...]
+    in_shape: Tuple[int, ...]
+
+
+# A stand-in input has this as its `_prev`: not empty, so the engine's `_accumulate`
+# treats it as an interior node and stores the part exactly as the rule computed it
+# (no copy, no cast to the input's dtype). The real input's leaf-or-not treatment is
+# applied later, in TensorAdapter.add, when the part is added to the input's gradient.
+_NOT_A_LEAF: Tuple[Any, ...] = (None,)
+
+
+def _stand_in(node: Tensor, prev: Tuple[Any, ...]) -> Tensor:
+    """A throwaway node sharing ``node``'s data (rules only read data), with no gradient."""
+    t = Tensor.__new__(Tensor)  # no copy, no checks: node.data may hold inf after overflow
+    t.data, t.grad, t._prev, t._op, t._backward, t._ctx = node.data, None, prev, node._op, None, node._ctx
+    t.label, t.requires_grad = None, node.requires_grad
+    return t
+
+
+class TensorAdapter(NodeAdapter):
+    """Reads ``autograd_lite.Tensor`` nodes: array data, grads that are arrays or None."""
+
+    name = "Tensor"
+    node_type = Tensor
+    local_legend = (
+        "&part; = local derivative d(out)/d(in): the Jacobian,<BR/>one row per output element, "
+        f"if both have &le; {SMALL} elements;<BR/>else its shape out&times;in"
+    )
+
+    def op(self, node: Tensor) -> str:
+        return _op_text(node._op, node._ctx)
+
+    def is_constant(self, node: Tensor) -> bool:
+        # The numbers ops meet (2 in x ** 2) are tiny; an unlabelled batch of data is not a
+        # "constant" to a reader, and an oval cannot show its shape: it gets a row.
+        return node.data.size <= SMALL
+
+    def zero(self, node: Tensor) -> None:
+        return None  # the engine's "no gradient yet"
+
+    def seed(self, root: Tensor, where: str) -> np.ndarray:
+        if root.data.size != 1:
+            raise ValueError(
+                f"{where}: the output has shape {root.shape}, and backward() starts only from a "
+                f"single number; draw loss = out.sum() or out.mean() instead, or use "
+                f"grads='stored' after out.backward(grad=...)"
+            )
+        return np.array(1.0, dtype=root.data.dtype).reshape(root.data.shape)  # as backward()
+
+    def add(self, node: Tensor, total: Optional[np.ndarray], part: np.ndarray) -> np.ndarray:
+        # The engine's own accumulation (None + part, a leaf's cast to its dtype, ...) on a
+        # throwaway holder: the holder looks like `node` (same data, leaf or not), so the
+        # sum is exactly the one backward() stores in node.grad.
+        holder = _stand_in(node, node._prev)
+        holder.grad = total
+        _accumulate(holder, part)
+        return holder.grad
+
+    def shape_text(self, node: Tensor) -> str:
+        dtype = node.data.dtype
+        return shape_text(node.data.shape) + ("" if dtype == np.float64 else f" {dtype}")
+
+    def data_text(self, node: Tensor) -> str:
+        return "data " + self.value_text(node)
+
+    def value_text(self, node: Tensor) -> str:
+        a = node.data
+        if a.size <= SMALL:
+            return array_text(a)
+        return f"min {fmt(float(a.min()))} max {fmt(float(a.max()))}"
+
+    def grad_text(self, grad: Optional[np.ndarray]) -> str:
+        if grad is None:
+            return "grad None"  # backward() has not reached it (or has not run)
+        if grad.size <= SMALL:
+            return "grad " + array_text(grad)
+        return f"grad norm {fmt(_norm(grad))}"
+
+    def number_text(self, x: Any) -> str:
+        if x is None:
+            return "None"
+        a = np.asarray(x)
+        if a.size <= SMALL:
+            return array_text(a)
+        return f"{shape_text(a.shape)} norm {fmt(_norm(a))}"
+
+    def local_text(self, local: Jacobian) -> str:
+        m, out_shape, in_shape = local
+        if m is None:
+            return f"{shape_text(out_shape)}×{shape_text(in_shape)}"
+        if m.shape[0] == 1:  # one output number: the Jacobian is the gradient, in the input's shape
+            return array_text(m.reshape(in_shape))
+        if m.shape[1] == 1:  # one input number: d(each output)/d(it), in the output's shape
+            return array_text(m.reshape(out_shape))
+        return "\n".join(array_text(row) for row in m)  # one line per output element
+
+    def contributions(self, node: Tensor, upstream: Optional[np.ndarray]) -> List[Optional[np.ndarray]]:
+        rule = node._backward
+        if rule is None or upstream is None:  # backward() skips a node with no gradient too
+            return [None] * len(node._prev)
+        # A throwaway copy of `node` (same data, op, settings) whose inputs are stand-ins
+        # sharing the inputs' data: the rule writes the parts into the stand-ins only. One
+        # stand-in per edge, so `a * a` gets two and each edge its own part.
+        stand_ins = tuple(_stand_in(p, _NOT_A_LEAF) for p in node._prev)
+        copy = _stand_in(node, stand_ins)
+        copy.grad = upstream
+        rule(copy)  # the rules are @staticmethods taking the output node: the same arithmetic as backward()
+        return [s.grad if s.requires_grad else None for s in stand_ins]
+
+    def local_derivatives(self, node: Tensor) -> List[Optional[Jacobian]]:
+        ins = node._prev
+        if node._backward is None:
+            return [None] * len(ins)
+        n_out = node.data.size
+        small = [p.requires_grad and n_out <= SMALL and p.data.size <= SMALL for p in ins]
+        # Row r of the Jacobian is the vector-Jacobian product with the r-th unit vector:
+        # run the rule once per output element (at most SMALL times), only if some edge is small.
+        rows: List[List[Optional[np.ndarray]]] = []
+        if any(small):
+            for r in range(n_out):
+                unit = np.zeros(n_out, dtype=node.data.dtype)
+                unit[r] = 1.0
+                rows.append(self.contributions(node, unit.reshape(node.data.shape)))
+        out: List[Optional[Jacobian]] = []
+        for k, p in enumerate(ins):
+            if not p.requires_grad:
+                out.append(None)  # the engine computes no derivative for it
+            elif small[k]:
+                m = np.array([np.asarray(row[k]).reshape(-1) for row in rows]).reshape(n_out, p.data.size)
+                out.append(Jacobian(m, node.data.shape, p.data.shape))
+            else:
+                out.append(Jacobian(None, node.data.shape, p.data.shape))
+        return out
+
+
+def _norm(a: np.ndarray) -> float:
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowed gradient shows inf/nan
+        return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
+
+
+def _op_text(op: str, ctx: Any) -> str:
+    """An op with the settings that change what it does: ``sum(axis=1)``, ``leaky_relu(0.01)``."""
+    if op in ("sum", "mean", "max") and ctx is not None:
+        axis, keepdims = ctx
+        args = []
+        if axis is not None:
+            args.append(f"axis={axis[0]}" if len(axis) == 1 else f"axis={tuple(axis)}")
+        if keepdims:
+            args.append("keepdims")
+        return f"{op}({', '.join(args)})" if args else op
+    if op == "leaky_relu":
+        return f"leaky_relu({ctx:g})"
+    if op == "clip":
+        lo, hi = ctx
+        return f"clip({lo:g}, {hi:g})"
+    if op == "transpose":
+        return f"transpose{tuple(ctx)}"
+    if op in ("concatenate", "stack"):
+        return f"{op}(axis={ctx})"
+    if op == "index":
+        return f"index {_index_text(ctx)}"
+    return op
+
+
+def _index_text(index: Any) -> str:
+    """``[0, 1:3, ...]``: an index as it was written (arrays longer than SMALL by their shape)."""
+    parts = index if type(index) is tuple else (index,)
+    out = []
+    for p in parts:
+        if type(p) is slice:
+            text = ":".join("" if v is None else str(v) for v in (p.start, p.stop))
+            out.append(text if p.step is None else f"{text}:{p.step}")
+        elif p is Ellipsis:
+            out.append("...")
+        elif isinstance(p, np.ndarray):
+            out.append(str(p.tolist()) if p.size <= SMALL else f"<{p.dtype} array {shape_text(p.shape)}>")
+        else:
+            out.append(str(p))  # an int (or None, a new axis)
+    return "[" + ", ".join(out) + "]"
+
+
+# ---------------------------------------------------------------------- lookup
+
+_ADAPTERS: List[Tuple[Type[Any], NodeAdapter]] = [(Value, ValueAdapter()), (Tensor, TensorAdapter())]
 
 
 def register_adapter(node_type: Type[Any], adapter: NodeAdapter) -> None:
-    """Teach viz a new node type (``Tensor`` registers itself this way)."""
+    """Teach viz a new node type."""
     _ADAPTERS.insert(0, (node_type, adapter))
 
 
@@ -153,18 +441,20 @@ def adapter_for(root: Any, where: str) -> NodeAdapter:
     for node_type, adapter in _ADAPTERS:
         if isinstance(root, node_type):
             return adapter
-    known = ", ".join(t.__name__ for t, _ in _ADAPTERS)
+    known = " or ".join(t.__name__ for t, _ in _ADAPTERS)
     raise TypeError(
-        f"{where}: expected the output node of a computation ({known}), got "
+        f"{where}: expected the output node of a computation (a {known}), got "
         f"{type(root).__name__} {root!r:.60}; pass the result itself, e.g. {where}(loss)"
     )
 
 
-def name_map(params: Optional[Dict[str, Any]], where: str) -> Dict[int, str]:
+def name_map(params: Optional[Dict[str, Any]], where: str, adapter: Optional[NodeAdapter] = None) -> Dict[int, str]:
     """``{id(node): name}`` for ``params=dict(model.named_parameters())``.
 
     Keyed by ``id()`` only to look names up (never to order anything): a node type may
-    define ``__eq__`` elementwise, as tensors do, and then cannot be a dict key.
+    define ``__eq__`` elementwise, as tensors do, and then cannot be a dict key. With an
+    ``adapter``, every parameter must be a node of its type (a Tensor in a Value graph's
+    params is a mix-up that would otherwise silently name nothing).
     """
     if params is None:
         return {}
@@ -173,5 +463,13 @@ def name_map(params: Optional[Dict[str, Any]], where: str) -> Dict[int, str]:
             f"{where}(params=...): expected a mapping name -> parameter, got "
             f"{type(params).__name__}; pass params=dict(model.named_parameters())"
         )
-    return {id(node): str(name) for name, node in params.items()}
-
+    names = {}
+    for name, node in params.items():
+        if adapter is not None and not isinstance(node, adapter.node_type):
+            raise TypeError(
+                f"{where}(params=...): {name!r} is a {type(node).__name__}, but this graph is made "
+                f"of {adapter.name} nodes; pass the parameters of the model that computed it, "
+                f"params=dict(model.named_parameters())"
+            )
+        names[id(node)] = str(name)
+    return names
