@@ -431,7 +431,12 @@ class Value:
         return self * -1.0
 
     def __sub__(self, other: Operand) -> "Value":  # a - b
-        return self + (-(other if isinstance(other, Value) else _const(other, "__sub__")))
+        if isinstance(other, Value):
+            return self + (-other)
+        # a - 2.0 is a + (-2.0): negate the number itself, not a constant node
+        negated = _const(other, "__sub__")
+        negated.data = -negated.data
+        return self + negated
 
     def __truediv__(self, other: Operand) -> "Value":  # a / b = a * b**-1
         other = other if isinstance(other, Value) else _const(other, "__truediv__")
