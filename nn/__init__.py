@@ -14,7 +14,27 @@ PyTorch's keys and shapes, and the initialisation schemes.
 True
 """
 
-from . import init
+from . import data, init, losses, metrics
+from .data import (
+    Batches,
+    Scaling,
+    blobs,
+    circles,
+    house_prices,
+    least_squares_line,
+    load_digits,
+    mean_data,
+    moons,
+    one_hot,
+    piecewise,
+    random_batches,
+    spirals,
+    standardize,
+    train_test_split,
+    xor,
+)
+from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, l2, mse
+from .metrics import accuracy, r2_score
 from .layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh, TensorMLP
 from .module import Module, Parameter, StateDictError
 from .scalar import MLP, Layer, Neuron
@@ -36,4 +56,32 @@ __all__ = [
     "Identity",
     "TensorMLP",
     "init",
+    "losses",
+    "metrics",
+    "data",
+    "mse",
+    "half_sse",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "hinge",
+    "l2",
+    "accuracy",
+    "r2_score",
+    "Batches",
+    "random_batches",
+    "train_test_split",
+    "standardize",
+    "one_hot",
+    "moons",
+    "circles",
+    "spirals",
+    "xor",
+    "blobs",
+    "mean_data",
+    "least_squares_line",
+    "house_prices",
+    "Scaling",
+    "piecewise",
+    "load_digits",
 ]
