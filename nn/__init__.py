@@ -14,7 +14,7 @@ PyTorch's keys and shapes, and the initialisation schemes.
 True
 """
 
-from . import data, init, losses, metrics
+from . import data, init, losses, metrics, optim, schedules
 from .data import (
     Batches,
     Scaling,
@@ -35,6 +35,8 @@ from .data import (
 )
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, l2, mse
 from .metrics import accuracy, r2_score
+from .optim import SGD, Adam, AdamW, Optimizer, RMSProp, RMSprop, clip_grad_norm
+from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR
 from .layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh, TensorMLP
 from .module import Module, Parameter, StateDictError
 from .scalar import MLP, Layer, Neuron
@@ -66,6 +68,18 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "hinge",
     "l2",
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSProp",
+    "RMSprop",
+    "clip_grad_norm",
+    "LRScheduler",
+    "StepLR",
+    "ExponentialLR",
+    "LinearLR",
+    "CosineAnnealingLR",
     "accuracy",
     "r2_score",
     "Batches",

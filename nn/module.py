@@ -158,11 +158,15 @@ class Module:
         """Forget every parameter's gradient before the next ``backward()``.
 
         A ``Value``'s grad becomes 0.0 (a Value's grad is always a number); a ``Tensor``'s
-        becomes ``None`` or, with ``set_to_none=False``, an array of zeros (PyTorch's choice).
+        becomes ``None`` or, with ``set_to_none=False``, zeros where it had a gradient (as
+        PyTorch: a parameter that never had one keeps ``None``, so optimizers still skip it).
         """
         for p in self.parameters():
             if isinstance(p, Tensor):
-                p.grad = None if set_to_none else np.zeros_like(p.data)
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = np.zeros_like(p.data)
             else:
                 p.grad = 0.0
 

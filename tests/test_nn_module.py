@@ -332,6 +332,8 @@ def test_zero_grad_on_both_engines() -> None:
     assert all(p.grad is not None and not p.grad.any() for p in t.parameters())
     t.zero_grad()
     assert all(p.grad is None for p in t.parameters())
+    t.zero_grad(set_to_none=False)  # as PyTorch: no gradient yet stays None (optimizers skip it)
+    assert all(p.grad is None for p in t.parameters())
 
 
 def test_train_and_eval_reach_every_child() -> None:
