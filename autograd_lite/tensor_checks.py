@@ -72,7 +72,10 @@ def _as_float_array(x: Any, where: str, dtype: Any = None) -> np.ndarray:
 def _check_finite(arr: np.ndarray, where: str) -> None:
     """Raise, naming where and how many, if ``arr`` holds a nan or an infinity."""
     flat = arr.reshape(-1)
-    total = float(flat @ flat)  # finite unless some element is nan or inf (or all are huge): one fast pass
+    # One fast pass: finite unless some element is nan or inf, or the squares overflow
+    # (|x| > ~1e154), which the exact check below then settles without a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(flat @ flat)
     if total - total == 0.0 or np.isfinite(arr).all():
         return
     bad = np.argwhere(~np.isfinite(arr))

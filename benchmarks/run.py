@@ -24,6 +24,11 @@ W1  micrograd's demo training step: make_moons(100, noise=0.1, random_state=1), 
     collector and (ours) inside ``gc_paused()``; RSS at steps 10 and 100 of a paused run.
     Both engines start from the same weights and get the inputs as Values that require
     grad (as micrograd's demo does), so they do the same work; their losses are compared.
+W1n the same step rebuilt on ``nn``: ``nn.MLP(2, [16, 16, 1], activation="relu")``,
+    ``nn.hinge`` + ``nn.l2``, ``nn.SGD`` with ``nn.LinearLR`` (1.0 - 0.9 k/100), against the
+    hand-built MLP of W1 on the same ``Value`` engine from the same weights, steps taking
+    turns, both inside ``gc_paused()``. Ratio: nn time / hand-built time (the cost of the
+    library's layers; target at most 1.2).
 D   depth: a chain x = x*1.0001 + 0.0 of 1,000,000 steps, backpropagated.
 
 Ratios for W1, W2: micrograd time / our time: above 1 means we are faster.
@@ -225,6 +230,47 @@ def demo_step(model: Any, X: Any, y: Any, V: Callable[[float], Any], k: int) -> 
     return total.data
 
 
+def w1_nn(steps: int) -> Tuple[float, float, float]:
+    """Median step of W1 on nn and on the hand-built MLP (same weights, turns taken), and
+    the largest gap between their losses."""
+    import nn  # the library's layers, losses and optimizer
+
+    X, y = moons()
+    model = nn.MLP(2, [16, 16, 1], activation="relu", init="uniform", seed=1337)
+    hand = MLP(2, [16, 16, 1])
+    for layer, neurons in zip(model.layers, hand.layers):  # the same numbers in both
+        for n, h in zip(layer.neurons, neurons):
+            for w, hw in zip(n.weight, h.w):
+                hw.data = w.data
+            h.b.data = n.bias.data  # type: ignore[union-attr]
+    opt = nn.SGD(model.parameters(), lr=1.0)
+    schedule = nn.LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=100)
+
+    def nn_step() -> float:
+        inputs = [list(map(Value, row)) for row in X]  # as the demo: inputs are Values
+        scores = [model(x)[0] for x in inputs]
+        total = nn.hinge(scores, y) + nn.l2(model.parameters(), alpha=1e-4)
+        opt.zero_grad()
+        total.backward()
+        opt.step()
+        schedule.step()
+        return total.data
+
+    t_nn, t_hand, gap = [], [], 0.0
+    gc.collect()
+    for k in range(steps + 2):
+        with gc_paused():
+            t0 = time.perf_counter()
+            a = nn_step()
+            t1 = time.perf_counter()
+            b = demo_step(hand, X, y, Value, k)
+            t2 = time.perf_counter()
+        t_nn.append(t1 - t0)
+        t_hand.append(t2 - t1)
+        gap = max(gap, abs(a - b))
+    return statistics.median(t_nn[2:]), statistics.median(t_hand[2:]), gap
+
+
 def moons() -> Any:
     X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
     return X.tolist(), (y * 2 - 1).astype(float).tolist()
@@ -373,6 +419,12 @@ def w1_table(steps: int, quick: bool, have_mg: bool) -> None:
             print(f"  micrograd, default        {mg * 1e3:8.1f}")
             print(f"  speedup, default collector  {mg / ours_default:6.2f}x")
             print(f"  speedup, gc_paused()        {mg / ours_paused:6.2f}x")
+        t_nn, t_hand, gap = w1_nn(steps)
+        print("\nW1n the W1 step on nn (MLP, hinge + l2, SGD + LinearLR) vs hand-built, gc_paused(), ms")
+        print(f"  same weights, same losses: largest gap over {steps + 2} steps {gap:.1e}")
+        print(f"  hand-built MLP            {t_hand * 1e3:8.1f}")
+        print(f"  nn                        {t_nn * 1e3:8.1f}")
+        print(f"  nn / hand-built             {t_nn / t_hand:6.2f}x")
         mem_steps = 12 if quick else 100
         rss = w1_memory(mem_steps)
         print(f"  ours, gc_paused(): RSS at step 10 {rss[10]:.1f} MiB, at step {mem_steps} {rss[mem_steps]:.1f} MiB")

@@ -26,8 +26,7 @@ would broadcast (N, 1) against (N,) to (N, N) without a word and compute a wrong
 
 Speed on the scalar track: a batch of 100 through a 2-16-16-1 MLP is a graph of tens of
 thousands of nodes, so each loss adds as few nodes as it can: constants stay Python
-floats, ``p + (-y)`` instead of ``p - y`` (which would also negate a constant node),
-``d * d`` instead of ``d ** 2``, one ``sum()`` over a list, and one multiplication for the
+floats, ``p + (-y)`` with ``-y`` a float (one add node), ``d * d`` instead of ``d ** 2``, one ``sum()`` over a list, and one multiplication for the
 mean.
 """
 

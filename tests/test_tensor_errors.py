@@ -442,3 +442,15 @@ def test_binary_ops_give_finite_arrays_or_a_documented_error_naming_the_op(xy, s
         # the only nan a gradient may hold is d/db a ** b for a < 0 (documented, as PyTorch)
         assert not np.isnan(a.grad).any(), f"d{name}/da at {x!r}, {y!r} gave {a.grad!r}"
         assert not np.isnan(b.grad).any() or (name == "Tensor.__pow__" and (x < 0).any()), name
+
+
+def test_huge_finite_numbers_are_accepted_without_an_overflow_warning() -> None:
+    # The finiteness check squares the data; |x| ~ 1e200 overflows the square, not the data.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = Tensor([1e200, -1e300])
+    assert t.data[1] == -1e300
+    with pytest.raises(ValueError, match="nan or inf"):
+        Tensor([1e200, float("inf")])
