@@ -14,7 +14,7 @@ PyTorch's keys and shapes, and the initialisation schemes.
 True
 """
 
-from . import data, init, losses, metrics, optim, schedules
+from . import data, init, losses, metrics, optim, schedules, train
 from .data import (
     Batches,
     Scaling,
@@ -36,6 +36,7 @@ from .data import (
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, l2, mse
 from .metrics import accuracy, r2_score
 from .optim import SGD, Adam, AdamW, Optimizer, RMSProp, RMSprop, clip_grad_norm
+from .train import History, early_stopping, evaluate, fit, stop_below
 from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR
 from .layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh, TensorMLP
 from .module import Module, Parameter, StateDictError
@@ -80,6 +81,11 @@ __all__ = [
     "ExponentialLR",
     "LinearLR",
     "CosineAnnealingLR",
+    "fit",
+    "evaluate",
+    "History",
+    "early_stopping",
+    "stop_below",
     "accuracy",
     "r2_score",
     "Batches",
