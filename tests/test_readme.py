@@ -13,8 +13,11 @@ def test_readme_tour_runs_and_prints_what_it_says() -> None:
     assert blocks, "the README has no pycon tour"
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    shared: dict = {}  # the README reads top to bottom: a block may use names from earlier ones
     for i, block in enumerate(blocks):
-        runner.run(parser.get_doctest(block, {}, f"README block {i}", "README.md", 0))
+        test = parser.get_doctest(block, shared, f"README block {i}", "README.md", 0)  # copies shared
+        runner.run(test, clear_globs=False)
+        shared = test.globs
     result = runner.summarize(verbose=False)
     assert result.attempted > 10
     assert result.failed == 0, "a README example printed something else (see the output above)"
