@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-import zipfile
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from autograd_lite import Tensor, Value
+
+from .files import load_npz, save_npz
 
 __all__ = ["Module", "Parameter", "StateDictError"]
 
@@ -250,18 +250,7 @@ class Module:
             raise StateDictError(f"{type(self).__name__}.save: a parameter is named {_META_KEY!r}, which the file format reserves")
         meta = json.dumps({"format": _FORMAT, "version": 1, "model": type(self).__name__,
                            "keys": list(state), "num_parameters": self.num_parameters()})
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **{_META_KEY: np.array(meta)}, **state)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        save_npz(path, {_META_KEY: np.array(meta), **state})  # meta: a unicode array, no pickle
 
     def load(self, path: Union[str, os.PathLike], strict: bool = True) -> "Module":
         """Read a file written by ``save`` into this model (never runs code); returns self.
@@ -271,16 +260,7 @@ class Module:
         """
         path = os.fspath(path)
         where = f"{type(self).__name__}.load({path!r})"
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                state = {k: npz[k] for k in npz.files}
-        except FileNotFoundError:
-            raise
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-            raise StateDictError(
-                f"{where}: not a readable autograd-lite state file (truncated, corrupt, or "
-                f"holding Python objects, which are never loaded): {exc}"
-            ) from None
+        state = load_npz(path, where, "autograd-lite state file", StateDictError)
         meta_arr = state.pop(_META_KEY, None)
         if meta_arr is None:
             raise StateDictError(f"{where}: no {_META_KEY!r} entry; this .npz was not written by Module.save")

@@ -47,9 +47,7 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, TextIO, Tuple, Union
 
@@ -57,6 +55,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from autograd_lite import Tensor, Value, gc_paused, no_grad
+
+from .files import load_npz, save_npz
 
 __all__ = ["fit", "evaluate", "History", "early_stopping", "stop_below"]
 
@@ -213,18 +213,7 @@ class History:
         for i, series in enumerate(self.val_metrics.values()):
             arrays[f"val_metric_{i}"] = np.array(series, dtype=np.float64)
         arrays["snapshot_steps"], arrays["snapshots"] = self.snapshot_arrays()
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-history-", suffix=".npz", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:  # a file object: numpy adds no ".npz" to the name
-                np.savez(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        save_npz(path, arrays)
 
     @classmethod
     def load(cls, path: Union[str, "os.PathLike[str]"]) -> "History":
@@ -235,16 +224,7 @@ class History:
         """
         path = os.fspath(path)
         where = f"History.load({path!r})"
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-        except FileNotFoundError:
-            raise
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-            raise ValueError(
-                f"{where}: not a readable history file (truncated, corrupt, or holding Python "
-                f"objects, which are never loaded): {exc}"
-            ) from None
+        arrays = load_npz(path, where, "history file")
         try:
             meta = json.loads(str(arrays[_META_KEY]))
             if meta.get("format") != _FORMAT:
