@@ -415,7 +415,7 @@ def load_digits(flatten: bool = True, scale: bool = True) -> Arrays:
     lie in [0, 1]. Needs scikit-learn (``pip install scikit-learn``, or the ``digits`` extra).
     """
     try:
-        from sklearn.datasets import load_digits as _sklearn_load_digits
+        from sklearn.datasets import load_digits as _sklearn_load_digits  # type: ignore[import-untyped]
     except ImportError:
         raise ImportError(
             "load_digits: the digits come with scikit-learn, which is not installed; "
@@ -450,14 +450,14 @@ def _split_evenly(n: int, parts: int) -> List[int]:
 def _rng(seed: Any, fn: str) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and seed >= 0):
-        return np.random.default_rng(seed)
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and int(seed) >= 0):
+        return np.random.default_rng(None if seed is None else int(seed))
     raise TypeError(f"{fn}: seed must be a non-negative int, a numpy Generator, or None; got {seed!r}")
 
 
 def _legacy_rng(seed: Any, fn: str) -> np.random.RandomState:
     """The generator behind np.random.seed(seed) + np.random.*: the lectures' numbers."""
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and 0 <= seed < 2**32:
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and 0 <= int(seed) < 2**32:
         return np.random.RandomState(int(seed))
     raise TypeError(
         f"{fn}: seed must be an int in [0, 2**32) (it reproduces the notes' np.random.seed(...)); got {seed!r}"

@@ -31,7 +31,7 @@ def save_npz(path: PathLike, arrays: Mapping[str, np.ndarray]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:  # a file object: numpy adds no ".npz" to the name
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # (numpy types its own keywords)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -143,7 +143,7 @@ def cross_entropy(logits: Pred, target: Target, reduction: str = "mean") -> Unio
         row = p[n * k : (n + 1) * k]
         m = max(z.data for z in row)  # the shift: a plain number, so no gradient flows through it
         shifted = [z + (-m) for z in row]  # z - m <= 0: exp() cannot overflow
-        log_sum = sum(s.exp() for s in shifted).log()  # log sum_k e^(z_k - m), in [0, log K]
+        log_sum = _total([s.exp() for s in shifted]).log()  # log sum_k e^(z_k - m), in [0, log K]
         if indices is not None:
             # -log softmax(z)_c = logsumexp(z) - z_c = log_sum - (z_c - m): the m's cancel
             terms.append(log_sum - shifted[int(indices[n])])
@@ -183,14 +183,14 @@ def binary_cross_entropy(
     if isinstance(p, Tensor):
         _check_in_unit_interval(p.data, f"{fn}: predictions", "apply sigmoid first, or use binary_cross_entropy_with_logits")
         eps = max(eps, float(np.finfo(p.dtype).eps))
-        q = p.clip(eps, 1.0 - eps)
-        log_likelihood = q.log() * y + (1.0 - q).log() * (1.0 - y)
+        clipped = p.clip(eps, 1.0 - eps)
+        log_likelihood = clipped.log() * y + (1.0 - clipped).log() * (1.0 - y)
         return _reduce_tensor(log_likelihood, reduction, scale=-1.0)
     _check_in_unit_interval(np.array([v.data for v in p]), f"{fn}: predictions", "apply sigmoid first, or use binary_cross_entropy_with_logits")
     terms = []
     for p_i, y_i in zip(p, y.ravel().tolist()):
         # NOTE: outside [eps, 1 - eps] the clamp is a constant: gradient 0 there, as clip.
-        q = p_i if eps <= p_i.data <= 1.0 - eps else Value(min(max(p_i.data, eps), 1.0 - eps), requires_grad=False)
+        q: Value = p_i if eps <= p_i.data <= 1.0 - eps else Value(min(max(p_i.data, eps), 1.0 - eps), requires_grad=False)
         # Labels are usually exactly 0 or 1: then one of the two terms is 0 * log(...),
         # zero in value and gradient, and is left out of the graph.
         if y_i != 0.0:
@@ -266,10 +266,13 @@ def l2(params: Iterable[Union[Value, Tensor]], alpha: float = 1.0) -> Union[Valu
     ps = list(params)
     if not ps:
         raise ValueError(f"{fn}: the parameter list is empty")
-    if all(isinstance(q, Value) for q in ps):
-        total: Any = sum(q * q for q in ps)
-    elif all(isinstance(q, Tensor) for q in ps):
-        total = sum((q * q).sum() for q in ps)
+    values = [q for q in ps if isinstance(q, Value)]
+    tensors = [q for q in ps if isinstance(q, Tensor)]
+    total: Any
+    if len(values) == len(ps):
+        total = _total([q * q for q in values])
+    elif len(tensors) == len(ps):
+        total = _total([(q * q).sum() for q in tensors])
     else:
         kinds = sorted({type(q).__name__ for q in ps})
         raise TypeError(
@@ -464,3 +467,8 @@ def _reduce_values(terms: List[Any], reduction: str, scale: float = 1.0, count: 
     # With no Values in the graph (or no terms at all, e.g. every label's term left out)
     # the sum is a number: still return a (constant) Value, as promised.
     return total if isinstance(total, Value) else Value(float(total), requires_grad=False)
+
+
+def _total(nodes: List[Any]) -> Any:
+    """The sum of a non-empty list of nodes, with no ``0 +`` node in front (as sum() makes)."""
+    return sum(nodes[1:], nodes[0])

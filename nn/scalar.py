@@ -61,9 +61,9 @@ def _as_inputs(x: Sequence[Union[float, Value]], nin: int, where: str) -> List[V
     if len(x) != nin:
         raise ValueError(f"{where}: expected {nin} inputs, got {len(x)}")
     if all(type(xi) is Value for xi in x):
-        return x if isinstance(x, list) else list(x)
+        return list(x)  # type: ignore[arg-type]  # (all Values: checked just above)
     try:
-        return [xi if type(xi) is Value else Value(xi, requires_grad=False) for xi in x]
+        return [xi if isinstance(xi, Value) else Value(xi, requires_grad=False) for xi in x]
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{where}: every input must be a finite real number or a Value ({exc})") from None
 
