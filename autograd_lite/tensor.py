@@ -627,9 +627,13 @@ class Tensor:
 
     @staticmethod
     def _transpose_backward(out: "Tensor") -> None:
-        # the inverse permutation puts each gradient back where its element came from
+        # the inverse permutation puts each gradient back where its element came from:
+        # axis i of out was axis perm[i] of x (a loop, not np.argsort: a few axes only)
         (x,) = out._prev
-        _accumulate(x, np.transpose(out.grad, np.argsort(out._ctx)))
+        inverse = [0] * len(out._ctx)
+        for i, axis in enumerate(out._ctx):
+            inverse[axis] = i
+        _accumulate(x, out.grad.transpose(inverse))
 
     def __getitem__(self, index: Any) -> "Tensor":
         index = _plain_index(index)

@@ -460,7 +460,7 @@ def _reduce_values(terms: List[Any], reduction: str, scale: float = 1.0, count: 
     n = count or len(terms)
     if n == 0:
         raise ValueError("loss of an empty batch (0 elements) is undefined")
-    total = sum(terms)
+    total = _total(terms) if terms else 0.0  # no "0 +" node in front, as sum() would make
     factor = scale / n if reduction == "mean" else scale
     if factor != 1.0:
         total = total * factor
