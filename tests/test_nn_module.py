@@ -385,3 +385,13 @@ def test_tensor_layers_and_activation_modules_match_numpy() -> None:
     model = nn.Sequential(nn.Linear(3, 4, seed=1), nn.ReLU(), nn.Linear(4, 1, seed=2))
     assert len(model) == 3 and isinstance(model[1], nn.ReLU)
     assert model(Tensor(x)).shape == (4, 1)
+
+
+def test_docstring_examples_in_nn_run() -> None:
+    import doctest
+
+    import nn.scalar
+
+    for module in (nn, nn.scalar):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
