@@ -69,14 +69,11 @@ def _as_float_array(x: Any, where: str, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-_isfinite = np.isfinite
-
-
 def _check_finite(arr: np.ndarray, where: str) -> None:
     """Raise, naming where and how many, if ``arr`` holds a nan or an infinity."""
     # np.isfinite is exact and never warns; a sum or a dot product would be a little
     # faster but warns on inf - inf, or on squares that overflow from |x| ~ 1e154 on.
-    if _isfinite(arr).all():
+    if np.isfinite(arr).all():
         return
     bad = np.argwhere(~np.isfinite(arr))
     first = tuple(int(i) for i in bad[0])

@@ -4,7 +4,8 @@ Every dataset returns numpy arrays: features ``X`` as float64 of shape (N, d), a
 targets ``y`` of shape (N,): int64 class labels for classification sets, float64 for
 regression sets. Everything random takes ``seed``: an int (the same int, the same
 arrays, on every machine), a ``numpy.random.Generator`` (shared with the caller: it
-advances), or None (fresh randomness, not reproducible).
+advances), or None, which draws from ``nn.init``'s global generator (it starts from seed 0
+at import, so a script run twice gets the same data; ``nn.init.manual_seed`` restarts it).
 
 The lectures' own data (``mean_data`` aside) reproduce the notes' numbers exactly. Where
 the notes called ``np.random.seed(s)`` and then ``np.random.normal`` etc., we make the
@@ -30,6 +31,9 @@ from dataclasses import dataclass
 from typing import Any, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
+
+from .checks import finite_real
+from .init import as_generator
 
 __all__ = [
     "Batches",
@@ -91,7 +95,7 @@ class Batches:
             )
         self.shuffle = _flag(shuffle, f"{fn}(shuffle=...)")
         self.drop_last = _flag(drop_last, f"{fn}(drop_last=...)")
-        self._rng = _rng(seed, fn)
+        self._rng = as_generator(seed, f"{fn}(seed=...)")
 
     def __len__(self) -> int:
         """The number of batches per epoch."""
@@ -119,7 +123,7 @@ def random_batches(X: Any, y: Any, batch_size: int, num_batches: int, seed: Seed
     num_batches = _positive_int(num_batches, f"{fn}(num_batches=...)")
     if batch_size > len(X):
         raise ValueError(f"{fn}: batch_size={batch_size} is larger than the {len(X)} samples")
-    rng = _rng(seed, fn)
+    rng = as_generator(seed, f"{fn}(seed=...)")
     batches = []
     for _ in range(num_batches):
         rows = rng.choice(len(X), size=batch_size, replace=False)
@@ -135,14 +139,14 @@ def train_test_split(X: Any, y: Any, test_fraction: float = 0.1, seed: Seed = 0)
     """
     fn = "train_test_split"
     X, y = _paired(X, y, fn)
-    test_fraction = _real(test_fraction, f"{fn}(test_fraction=...)")
+    test_fraction = finite_real(test_fraction, f"{fn}(test_fraction=...)")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"{fn}: test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
     n = len(X)
     n_test = math.ceil(test_fraction * n)
     if n_test >= n:
         raise ValueError(f"{fn}: test_fraction={test_fraction} of {n} samples leaves no training samples")
-    order = _rng(seed, fn).permutation(n)
+    order = as_generator(seed, f"{fn}(seed=...)").permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -199,7 +203,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> Arrays:
     fn = "moons"
     n = _positive_int(n, f"{fn}(n=...)", minimum=2)
     noise = _nonnegative(noise, f"{fn}(noise=...)")
-    rng = _rng(seed, fn)
+    rng = as_generator(seed, f"{fn}(seed=...)")
     n_out = n // 2
     t_out, t_in = np.linspace(0.0, np.pi, n_out), np.linspace(0.0, np.pi, n - n_out)
     upper = np.column_stack([np.cos(t_out), np.sin(t_out)])
@@ -216,10 +220,10 @@ def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed =
     fn = "circles"
     n = _positive_int(n, f"{fn}(n=...)", minimum=2)
     noise = _nonnegative(noise, f"{fn}(noise=...)")
-    factor = _real(factor, f"{fn}(factor=...)")
+    factor = finite_real(factor, f"{fn}(factor=...)")
     if not 0.0 < factor < 1.0:
         raise ValueError(f"{fn}: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
-    rng = _rng(seed, fn)
+    rng = as_generator(seed, f"{fn}(seed=...)")
     n_out = n // 2
     t_out = np.linspace(0.0, 2 * np.pi, n_out, endpoint=False)
     t_in = np.linspace(0.0, 2 * np.pi, n - n_out, endpoint=False)
@@ -240,10 +244,10 @@ def spirals(n: int = 100, classes: int = 2, noise: float = 0.05, seed: Seed = 0,
     classes = _positive_int(classes, f"{fn}(classes=...)", minimum=2)
     n = _positive_int(n, f"{fn}(n=...)", minimum=classes)
     noise = _nonnegative(noise, f"{fn}(noise=...)")
-    turns = _real(turns, f"{fn}(turns=...)")
+    turns = finite_real(turns, f"{fn}(turns=...)")
     if turns <= 0.0:
         raise ValueError(f"{fn}: turns must be > 0, got {turns!r}")
-    rng = _rng(seed, fn)
+    rng = as_generator(seed, f"{fn}(seed=...)")
     arms = []
     for k, size in enumerate(_split_evenly(n, classes)):
         r = np.linspace(0.1, 1.0, size)
@@ -268,7 +272,7 @@ def xor(n: int = 4, noise: Optional[float] = None, seed: Seed = 0) -> Arrays:
     which = np.arange(n) % 4  # corner of each point: as even a split as there can be
     if n == 4 and noise == 0.0:
         return corners, labels  # no randomness at all: seed is not used
-    rng = _rng(seed, fn)
+    rng = as_generator(seed, f"{fn}(seed=...)")
     if n > 4:
         which = rng.permutation(which)
     return corners[which] + rng.normal(0.0, noise, (n, 2)), labels[which]
@@ -293,7 +297,7 @@ def blobs(n: int = 100, centers: Any = 3, std: float = 1.0, seed: Seed = 0) -> A
             raise ValueError(f"{fn}: centers is empty")
     n = _positive_int(n, f"{fn}(n=...)", minimum=len(where))
     std = _nonnegative(std, f"{fn}(std=...)")
-    rng = _rng(seed, fn)
+    rng = as_generator(seed, f"{fn}(seed=...)")
     groups = [np.repeat(where[k : k + 1], size, axis=0) for k, size in enumerate(_split_evenly(n, len(where)))]
     return _shuffled_noisy(*groups, noise=std, rng=rng)
 
@@ -310,7 +314,7 @@ def mean_data(n: int = 10, seed: Seed = 0) -> np.ndarray:
     """
     fn = "mean_data"
     n = _positive_int(n, f"{fn}(n=...)")
-    return 3.0 * _rng(seed, fn).standard_normal(n) + 2.0
+    return 3.0 * as_generator(seed, f"{fn}(seed=...)").standard_normal(n) + 2.0
 
 
 def least_squares_line(n: int = 10, seed: int = 1) -> Arrays:
@@ -447,14 +451,6 @@ def _split_evenly(n: int, parts: int) -> List[int]:
     return [n // parts + (1 if k < n % parts else 0) for k in range(parts)]
 
 
-def _rng(seed: Any, fn: str) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and int(seed) >= 0):
-        return np.random.default_rng(None if seed is None else int(seed))
-    raise TypeError(f"{fn}: seed must be a non-negative int, a numpy Generator, or None; got {seed!r}")
-
-
 def _legacy_rng(seed: Any, fn: str) -> np.random.RandomState:
     """The generator behind np.random.seed(seed) + np.random.*: the lectures' numbers."""
     if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and 0 <= int(seed) < 2**32:
@@ -472,14 +468,10 @@ def _positive_int(x: Any, where: str, minimum: int = 1) -> int:
     return int(x)
 
 
-def _real(x: Any, where: str) -> float:
-    if not isinstance(x, numbers.Real) or isinstance(x, (bool, np.bool_)) or not math.isfinite(float(x)):
-        raise TypeError(f"{where}: expected a finite real number, got {x!r}")
-    return float(x)
 
 
 def _nonnegative(x: Any, where: str) -> float:
-    x = _real(x, where)
+    x = finite_real(x, where)
     if x < 0.0:
         raise ValueError(f"{where}: must be >= 0, got {x!r}")
     return x

@@ -20,7 +20,7 @@ import numpy as np
 from autograd_lite import Tensor
 
 from .init import Scheme, Seed, as_generator, draw
-from .module import Module, _check_nouts, _check_sizes
+from .module import Module, _check_sizes, _mlp_plan
 
 __all__ = ["Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "Softmax", "LeakyReLU", "Identity", "TensorMLP"]
 
@@ -190,17 +190,15 @@ class TensorMLP(Sequential):
         seed: Seed = None,
         dtype: Any = np.float64,
     ) -> None:
-        _check_sizes("TensorMLP", nin=nin)
-        sizes = [int(nin)] + _check_nouts("TensorMLP", nouts)
+        plan = _mlp_plan("TensorMLP", nin, nouts, activation, output_activation)
         choices = list(ACTIVATION_MODULES) + ["linear"]
         for name, act in (("activation", activation), ("output_activation", output_activation)):
             if act not in choices:
                 raise ValueError(f"TensorMLP: unknown {name} {act!r}; choose one of {choices}")
         rng = as_generator(seed, "TensorMLP(seed=...)")
         modules: List[Module] = []
-        for i in range(len(nouts)):
-            modules.append(Linear(sizes[i], sizes[i + 1], bias, init=init, bias_init=bias_init, seed=rng, dtype=dtype))
-            act = activation if i < len(nouts) - 1 else output_activation
+        for n_in, n_out, act in plan:
+            modules.append(Linear(n_in, n_out, bias, init=init, bias_init=bias_init, seed=rng, dtype=dtype))
             if act != "linear":
                 cls: Type[Module] = ACTIVATION_MODULES[act]
                 modules.append(cls())

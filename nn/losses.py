@@ -26,20 +26,21 @@ would broadcast (N, 1) against (N,) to (N, N) without a word and compute a wrong
 
 Speed on the scalar track: a batch of 100 through a 2-16-16-1 MLP is a graph of tens of
 thousands of nodes, so each loss adds as few nodes as it can: constants stay Python
-floats, ``p + (-y)`` with ``-y`` a float (one add node), ``d * d`` instead of ``d ** 2``, one ``sum()`` over a list, and one multiplication for the
-mean.
+floats (``p - y`` with a float ``y`` is one add node), ``d * d`` instead of ``d ** 2``,
+one ``sum()`` over a list, and one multiplication for the mean.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from typing import Any, List, Sequence, Tuple, Union
 
 import numpy as np
 
 from autograd_lite import Tensor, Value
+
+from .checks import finite_real, is_real
 
 __all__ = [
     "mse",
@@ -77,7 +78,7 @@ def mse(pred: Pred, target: Target, reduction: str = "mean") -> Union[Value, Ten
         return _reduce_tensor(d * d, reduction)
     terms = []
     for p_i, y_i in zip(p, y.ravel().tolist()):
-        d = p_i + (-y_i)  # p - y as one add node: Value - float would also make a negation node
+        d = p_i - y_i  # one add node: the engine adds -y_i, a number
         terms.append(d * d)  # one mul node; d ** 2 would add a constant and a pow node
     return _reduce_values(terms, reduction)
 
@@ -95,7 +96,7 @@ def half_sse(pred: Pred, target: Target) -> Union[Value, Tensor]:
         return (d * d).sum() * 0.5
     terms = []
     for p_i, y_i in zip(p, y.ravel().tolist()):
-        d = p_i + (-y_i)  # as in mse
+        d = p_i - y_i
         terms.append(d * d)
     return _reduce_values(terms, "sum", scale=0.5)
 
@@ -142,7 +143,7 @@ def cross_entropy(logits: Pred, target: Target, reduction: str = "mean") -> Unio
     for n in range(n_rows):
         row = p[n * k : (n + 1) * k]
         m = max(z.data for z in row)  # the shift: a plain number, so no gradient flows through it
-        shifted = [z + (-m) for z in row]  # z - m <= 0: exp() cannot overflow
+        shifted = [z - m for z in row]  # z - m <= 0: exp() cannot overflow
         log_sum = _total([s.exp() for s in shifted]).log()  # log sum_k e^(z_k - m), in [0, log K]
         if indices is not None:
             # -log softmax(z)_c = logsumexp(z) - z_c = log_sum - (z_c - m): the m's cancel
@@ -174,7 +175,7 @@ def binary_cross_entropy(
     """
     fn = "binary_cross_entropy"
     _check_reduction(reduction, fn)
-    eps = _real(eps, f"{fn}(eps=...)")
+    eps = finite_real(eps, f"{fn}(eps=...)")
     if not 0.0 < eps < 0.5:
         raise ValueError(f"{fn}: eps must be in (0, 0.5), got {eps!r}")
     p, shape = _prediction(prob, fn)
@@ -231,7 +232,7 @@ def hinge(scores: Pred, target: Target, margin: float = 1.0, reduction: str = "m
     """
     fn = "hinge"
     _check_reduction(reduction, fn)
-    margin = _real(margin, f"{fn}(margin=...)")
+    margin = finite_real(margin, f"{fn}(margin=...)")
     if margin < 0.0:
         raise ValueError(f"{fn}: margin must be >= 0, got {margin!r}")
     p, shape = _prediction(scores, fn)
@@ -260,7 +261,7 @@ def l2(params: Iterable[Union[Value, Tensor]], alpha: float = 1.0) -> Union[Valu
             f"{fn}: expected a list of parameters (Values or Tensors), got {type(params).__name__}; "
             f"pass model.parameters()"
         )
-    alpha = _real(alpha, f"{fn}(alpha=...)")
+    alpha = finite_real(alpha, f"{fn}(alpha=...)")
     if alpha < 0.0:
         raise ValueError(f"{fn}: alpha must be >= 0, got {alpha!r}")
     ps = list(params)
@@ -303,7 +304,7 @@ def _prediction(pred: Any, fn: str) -> Tuple[Union[Tensor, List[Value]], Shape]:
         flat: List[Value] = []
         shape = _flatten(pred, flat, fn)
         return flat, shape
-    if _is_number(pred):
+    if is_real(pred):
         return [Value(float(pred), requires_grad=False)], ()
     raise TypeError(
         f"{fn}: the prediction must be a Tensor, a Value, or a (nested) list of Values, got "
@@ -323,7 +324,7 @@ def _flatten(items: Sequence[Any], flat: List[Value], fn: str) -> Shape:
             sub: Shape = ()
         elif isinstance(item, (list, tuple)):
             sub = _flatten(item, flat, fn)
-        elif _is_number(item):
+        elif is_real(item):
             x = float(item)
             if not math.isfinite(x):
                 raise ValueError(f"{fn}: the prediction contains {x!r}; predictions must be finite")
@@ -419,14 +420,8 @@ def _check_in_unit_interval(a: np.ndarray, what: str, fix: str) -> None:
         raise ValueError(f"{what} must lie in [0, 1], got {_examples(a[bad])}; {fix}")
 
 
-def _real(x: Any, where: str) -> float:
-    if not _is_number(x) or not math.isfinite(float(x)):
-        raise TypeError(f"{where}: expected a finite real number, got {x!r}")
-    return float(x)
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
 def _dtype(p: Union[Tensor, List[Value]]) -> np.dtype:

@@ -9,13 +9,13 @@ arrays, nested lists of any of them) and returns a Python float:
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any, Optional
 
 import numpy as np
 
 from autograd_lite import Tensor, Value
+
+from .checks import finite_real
 
 __all__ = ["accuracy", "r2_score"]
 
@@ -75,8 +75,8 @@ def accuracy(pred: Any, target: Any, threshold: Optional[float] = None) -> float
                 f"(scores with -1/+1 labels, or logits) or threshold=0.5 (probabilities)"
             )
         threshold = 0.0 if is_pm1 else 0.5
-    elif not isinstance(threshold, numbers.Real) or isinstance(threshold, (bool, np.bool_)) or not math.isfinite(threshold):
-        raise TypeError(f"{fn}: threshold must be a finite number, got {threshold!r}")
+    else:
+        threshold = finite_real(threshold, f"{fn}(threshold=...)")
     # positive prediction vs positive label: the label +1 (or 1) is the positive class either way
     return float(np.mean((scores > threshold) == (labels > 0)))
 

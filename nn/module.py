@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -308,10 +308,16 @@ def _check_sizes(where: str, **sizes: Any) -> None:
             raise ValueError(f"{where}: {name} must be a positive int, got {n!r}")
 
 
-def _check_nouts(where: str, nouts: Sequence[int]) -> List[int]:
+def _mlp_plan(where: str, nin: int, nouts: Sequence[int], activation: str, output_activation: str) -> List[Tuple[int, int, str]]:
+    """``(nin, nout, activation)`` of each layer of ``MLP(nin, nouts)``: hidden layers use
+    ``activation``, the last ``output_activation``. Both tracks' MLPs build from this plan,
+    which is why they are twins."""
+    _check_sizes(where, nin=nin)
     if isinstance(nouts, (int, np.integer)) or not isinstance(nouts, (list, tuple)) or not nouts:
         raise ValueError(f"{where}: nouts is a non-empty list of layer widths, e.g. [16, 16, 1]; got {nouts!r}")
     for i, n in enumerate(nouts):
         _check_sizes(where, **{f"nouts[{i}]": n})
-    return [int(n) for n in nouts]
+    sizes = [int(nin)] + [int(n) for n in nouts]
+    last = len(nouts) - 1
+    return [(sizes[i], sizes[i + 1], activation if i < last else output_activation) for i in range(len(nouts))]
 

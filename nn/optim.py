@@ -163,7 +163,7 @@ class Optimizer:
             if g is None:
                 continue
             # the usual case, checked cheaply: a finite array of the data's shape and dtype
-            if type(g) is np.ndarray and g.shape == p.data.shape and g.dtype == p.data.dtype and _isfinite(g).all():
+            if type(g) is np.ndarray and g.shape == p.data.shape and g.dtype == p.data.dtype and np.isfinite(g).all():
                 out.append((i, p, g))
             else:  # anything else gets the full check and its precise error
                 out.append((i, p, _checked_tensor_grad(f"{type(self).__name__}.step", i, p)))
@@ -689,9 +689,6 @@ def _check_value_grad(where: str, i: int, p: Value) -> None:
             f"{where}: {_describe(i, p)} has a non-finite gradient ({g}); nothing was updated. "
             f"The loss has probably diverged: lower the learning rate, or clip with clip_grad_norm"
         )
-
-
-_isfinite = np.isfinite
 
 
 def _checked_tensor_grad(where: str, i: int, p: Tensor) -> np.ndarray:

@@ -34,7 +34,7 @@ import numpy as np
 from autograd_lite import Value
 
 from .init import Scheme, Seed, as_generator, draw
-from .module import Group, Module, _check_nouts, _check_sizes
+from .module import Group, Module, _check_sizes, _mlp_plan
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -176,17 +176,12 @@ class MLP(Module):
         bias_init: Union[None, str, Scheme] = None,
         seed: Seed = None,
     ) -> None:
-        _check_sizes("MLP", nin=nin)
-        sizes = [int(nin)] + _check_nouts("MLP", nouts)
+        plan = _mlp_plan("MLP", nin, nouts, activation, output_activation)
         _activation(activation, "MLP")
         _activation(output_activation, "MLP(output_activation=...)")
         rng = as_generator(seed, "MLP(seed=...)")
         self.activation, self.output_activation = activation, output_activation
-        self.layers = [
-            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else output_activation, bias,
-                  init=init, bias_init=bias_init, seed=rng)
-            for i in range(len(nouts))
-        ]
+        self.layers = [Layer(n_in, n_out, act, bias, init=init, bias_init=bias_init, seed=rng) for n_in, n_out, act in plan]
         for name, layer in self.named_children():
             layer._label(name + ".")  # type: ignore[attr-defined]
 

@@ -448,13 +448,13 @@ def adapter_for(root: Any, where: str) -> NodeAdapter:
     )
 
 
-def name_map(params: Optional[Dict[str, Any]], where: str, adapter: Optional[NodeAdapter] = None) -> Dict[int, str]:
+def name_map(params: Optional[Dict[str, Any]], where: str, adapter: NodeAdapter) -> Dict[int, str]:
     """``{id(node): name}`` for ``params=dict(model.named_parameters())``.
 
     Keyed by ``id()`` only to look names up (never to order anything): a node type may
-    define ``__eq__`` elementwise, as tensors do, and then cannot be a dict key. With an
-    ``adapter``, every parameter must be a node of its type (a Tensor in a Value graph's
-    params is a mix-up that would otherwise silently name nothing).
+    define ``__eq__`` elementwise, as tensors do, and then cannot be a dict key. Every
+    parameter must be a node of the graph's type, ``adapter``'s (a Tensor in a Value
+    graph's params is a mix-up that would otherwise silently name nothing).
     """
     if params is None:
         return {}
@@ -465,7 +465,7 @@ def name_map(params: Optional[Dict[str, Any]], where: str, adapter: Optional[Nod
         )
     names = {}
     for name, node in params.items():
-        if adapter is not None and not isinstance(node, adapter.node_type):
+        if not isinstance(node, adapter.node_type):
             raise TypeError(
                 f"{where}(params=...): {name!r} is a {type(node).__name__}, but this graph is made "
                 f"of {adapter.name} nodes; pass the parameters of the model that computed it, "
