@@ -25,3 +25,15 @@ def torch():
         pytest.skip("torch not installed: pip install torch==2.13.0")
     _torch.set_default_dtype(_torch.float64)
     return _torch
+
+
+# Figures are drawn headless: no window, the same pixels on every machine.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test opened (figures are never shown, only kept)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
