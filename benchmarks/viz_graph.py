@@ -6,15 +6,26 @@
 
 Workloads, each built from scalars the same way in both libraries:
 
-neuron   o = tanh(x1*w1 + x2*w2 + b) with the textbook numbers
-mlp      a 2-4-4-1 MLP (tanh hidden layers, linear output) on one sample, squared error
-largest  a 2-h-h-1 MLP, h the largest width whose graph fits under viz's default guard
+neuron     o = tanh(x1*w1 + x2*w2 + b) with the textbook numbers
+mlp        a 2-4-4-1 MLP (tanh hidden layers, linear output) on one sample, squared error
+largest    a 2-h-h-1 MLP, h the largest width whose graph fits under viz's default guard
+tensor     the digits network 64-50-10 (ReLU) on Tensor, a batch of 100, cross-entropy;
+           torchviz gets the same torch.nn.Sequential
+collapsed  nn.MLP(2, [16, 16, 1]) on one sample, drawn with draw_model(collapse=True)
+           (one node per layer); torchviz gets torch.nn.Sequential of the same shape
 
 For each: *draw* (graph object with its DOT source), and *render* that DOT to SVG through
 the system ``dot`` (a subprocess) and through pygraphviz (in-process), median of repeats.
 torchviz draws what PyTorch records (backward-function nodes, AccumulateGrad, parameter
 boxes; no values, no gradients), so the two pictures differ in content: the node counts
 are printed. Ratios are our time / torchviz time: below 1 means we are faster.
+
+Then the cost of module clusters to training: nn records which module made which node
+only inside ``nn.record_calls()``; outside, each neuron call tests an empty list. The
+micrograd demo step (MLP 2-16-16-1, 100 samples, forward + backward) is timed three
+ways in turns: as shipped (recording off), with that test removed (a copy of
+``Neuron._forward`` without it: the engine as if clusters did not exist), and with
+recording on.
 """
 
 from __future__ import annotations
@@ -30,9 +41,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from autograd_lite import Value  # noqa: E402
+import numpy as np  # noqa: E402
+
+import nn  # noqa: E402
+import nn.scalar  # noqa: E402
+from autograd_lite import Tensor, Value, gc_paused  # noqa: E402
 from autograd_lite.graph import topological_order  # noqa: E402
-from viz import DEFAULT_MAX_NODES, available_renderers, draw_graph, render_dot  # noqa: E402
+from viz import DEFAULT_MAX_NODES, available_renderers, draw_graph, draw_model, render_dot  # noqa: E402
 
 try:
     import torch
@@ -63,7 +78,7 @@ def neuron(leaf: Callable[..., Any], tanh: Callable[[Any], Any]) -> Tuple[Any, D
 
 
 def mlp(sizes: List[int], leaf: Callable[..., Any], tanh: Callable[[Any], Any]) -> Tuple[Any, Dict[str, Any]]:
-    """An MLP on one sample, written out with loops (nn is not built yet)."""
+    """An MLP on one sample, written out with loops (the same expression in both libraries)."""
     rng = random.Random(0)
     params: Dict[str, Any] = {}
     act = [leaf(0.5, "x0", False), leaf(-1.0, "x1", False)]
@@ -123,6 +138,93 @@ def measure(name: str, build: Callable[..., Tuple[Any, Dict[str, Any]]], repeats
     return rows
 
 
+def measure_models(repeats: int) -> List[Tuple[str, str, float, Optional[float]]]:
+    """The Tensor digits network, and the collapsed scalar MLP, against torchviz on torch.nn."""
+    rows: List[Tuple[str, str, float, Optional[float]]] = []
+    X = np.random.default_rng(0).normal(size=(100, 64))
+    y = np.arange(100) % 10
+    tensor_model = nn.TensorMLP(64, [50, 10], activation="relu", seed=0)
+    loss = nn.cross_entropy(tensor_model(Tensor.from_numpy(X)), y)
+    params = dict(tensor_model.named_parameters())
+    scalar_model = nn.MLP(2, [16, 16, 1], seed=0)
+    cases = [
+        ("tensor 64-50-10, batch 100", lambda: draw_graph(loss, params=params, grads="computed"), (64, 50, 10), "relu", X),
+        ("collapsed: nn.MLP 2-16-16-1", lambda: draw_model(scalar_model, [0.5, -1.0], collapse=True), (2, 16, 16, 1), "tanh",
+         np.array([[0.5, -1.0]])),
+    ]
+    for name, draw, sizes, act, data in cases:
+        graph = draw()
+        ours = {"draw": median_time(lambda: draw(), repeats)}
+        renderers = available_renderers()
+        for r in ("dot", "pygraphviz"):
+            if r in renderers:
+                ours[f"svg via {r}"] = median_time(lambda: render_dot(graph.source, "svg", r), repeats)
+        theirs: Dict[str, float] = {}
+        count = f"{graph.info['nodes']} values"
+        if make_dot is not None:
+            layers: List[Any] = []
+            for k, (a, b) in enumerate(zip(sizes, sizes[1:])):
+                layers.append(torch.nn.Linear(a, b).double())
+                if k < len(sizes) - 2:
+                    layers.append(torch.nn.ReLU() if act == "relu" else torch.nn.Tanh())
+            tmodel = torch.nn.Sequential(*layers)
+            tx = torch.tensor(data)
+
+            def tdraw() -> Any:
+                out = tmodel(tx)
+                root = torch.nn.functional.cross_entropy(out, torch.tensor(y)) if act == "relu" else out.sum()
+                return make_dot(root, params=dict(tmodel.named_parameters()))
+
+            dot = tdraw()
+            count += f", torchviz {dot.source.count('[label=')} nodes"
+            theirs["draw"] = median_time(lambda: tdraw().source, repeats)
+            if "dot" in renderers:
+                theirs["svg via dot"] = median_time(lambda: dot.pipe(format="svg"), repeats)
+            if "pygraphviz" in renderers:
+                theirs["svg via pygraphviz"] = median_time(lambda: render_dot(dot.source, "svg", "pygraphviz"), repeats)
+        for step, t in ours.items():
+            rows.append((f"{name} ({count})", step, t, theirs.get(step)))
+    return rows
+
+
+def _forward_without_record_check(self: Any, x: List[Value]) -> Value:
+    # Neuron._forward as it would be with no module clusters at all (no `if _ACTIVE:`).
+    products = [w * xi for w, xi in zip(self.weight, x)]
+    act = sum(products, self.bias) if self.bias is not None else sum(products[1:], products[0])
+    return self._act(act) if self._act is not None else act
+
+
+def recording_overhead(rounds: int) -> Dict[str, float]:
+    """Median seconds of the demo step (forward + backward over 100 samples) three ways."""
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    X, y = nn.moons(100, noise=0.1, seed=1)
+    rows = X.tolist()
+
+    def step() -> None:
+        with gc_paused():
+            loss = sum((out[0] - t) ** 2 for out, t in zip((model(r) for r in rows), y.tolist()))
+            model.zero_grad()
+            loss.backward()
+
+    def recorded() -> None:
+        with nn.record_calls():
+            step()
+
+    shipped = nn.scalar.Neuron._forward
+    times: Dict[str, List[float]] = {"recording off (as shipped)": [], "no record check (reference)": [], "recording on": []}
+    for _ in range(rounds):  # in turns, so drift on a shared machine hits all three alike
+        for name, fn in (("recording off (as shipped)", step), ("no record check (reference)", step), ("recording on", recorded)):
+            if name.startswith("no record"):
+                nn.scalar.Neuron._forward = _forward_without_record_check  # type: ignore[method-assign]
+            try:
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+            finally:
+                nn.scalar.Neuron._forward = shipped  # type: ignore[method-assign]
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one repeat each (smoke test)")
@@ -133,17 +235,25 @@ def main() -> None:
     if make_dot is None:
         print(f"torchviz/torch missing ({MISSING}): ours only. pip install -e '.[test,bench]'")
     print(f"largest MLP under max_nodes={DEFAULT_MAX_NODES}: 2-{h}-{h}-1\n")
-    print(f"{'workload':44} {'step':20} {'ours ms':>9} {'torchviz ms':>12} {'ratio':>6}")
+    print(f"{'workload':58} {'step':20} {'ours ms':>9} {'torchviz ms':>12} {'ratio':>6}")
     workloads = [
         ("neuron", neuron),
         ("mlp 2-4-4-1", lambda leaf, tanh: mlp([2, 4, 4, 1], leaf, tanh)),
         (f"largest: mlp 2-{h}-{h}-1", lambda leaf, tanh: mlp([2, h, h, 1], leaf, tanh)),
     ]
+    rows = []
     for name, build in workloads:
-        for work, step, ours, theirs in measure(name, build, repeats if "largest" not in name else max(1, repeats // 3)):
-            ratio = f"{ours / theirs:6.2f}" if theirs else "     -"
-            their_ms = f"{theirs * 1e3:12.2f}" if theirs else f"{'-':>12}"
-            print(f"{work:44} {step:20} {ours * 1e3:9.2f} {their_ms} {ratio}")
+        rows += measure(name, build, repeats if "largest" not in name else max(1, repeats // 3))
+    rows += measure_models(repeats)
+    for work, step, ours, theirs in rows:
+        ratio = f"{ours / theirs:6.2f}" if theirs else "     -"
+        their_ms = f"{theirs * 1e3:12.2f}" if theirs else f"{'-':>12}"
+        print(f"{work:58} {step:20} {ours * 1e3:9.2f} {their_ms} {ratio}")
+    overhead = recording_overhead(3 if args.quick else 15)
+    base = overhead["no record check (reference)"]
+    print(f"\nmodule clusters, cost to the demo step (MLP 2-16-16-1, 100 samples, forward + backward):")
+    for name, t in overhead.items():
+        print(f"  {name:30} {t * 1e3:8.2f} ms  {t / base:5.3f}x")
 
 
 if __name__ == "__main__":

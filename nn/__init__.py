@@ -41,6 +41,7 @@ from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, 
 from .layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh, TensorMLP
 from .module import Module, Parameter, StateDictError
 from .scalar import MLP, Layer, Neuron
+from .record import Call, CallRecord, record_calls
 
 __all__ = [
     "Module",
@@ -107,4 +108,7 @@ __all__ = [
     "Scaling",
     "piecewise",
     "load_digits",
+    "record_calls",
+    "CallRecord",
+    "Call",
 ]

@@ -38,6 +38,7 @@ import numpy as np
 from autograd_lite import Tensor, Value
 
 from .files import load_npz, save_npz
+from .record import _ACTIVE, _record
 
 __all__ = ["Module", "Parameter", "StateDictError"]
 
@@ -65,12 +66,18 @@ class Module:
     #: False after ``eval()``. Nothing in ``nn`` behaves differently yet (no dropout or
     #: batch norm); the flag is here so lectures can show the PyTorch idiom.
     training: bool = True
+    #: True for modules that record their calls themselves (the scalar track's fast
+    #: inner paths skip __call__, so they record where the work happens).
+    _records_itself: bool = False
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.forward is not defined")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if _ACTIVE and not self._records_itself:  # only inside nn.record_calls(): see nn/record.py
+            _record(self, args[0] if len(args) == 1 else args, out)
+        return out
 
     # ------------------------------------------------------------------ structure
 

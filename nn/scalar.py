@@ -35,6 +35,7 @@ from autograd_lite import Value
 
 from .init import Scheme, Seed, as_generator, draw
 from .module import Group, Module, _check_sizes, _mlp_plan
+from .record import _ACTIVE, _record
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -71,6 +72,8 @@ def _as_inputs(x: Sequence[Union[float, Value]], nin: int, where: str) -> List[V
 class Neuron(Module):
     """One neuron: ``act(sum_k w_k x_k + b)``; ``weight`` is a list of ``nin`` Values."""
 
+    _records_itself = True
+
     def __init__(
         self,
         nin: int,
@@ -100,7 +103,10 @@ class Neuron(Module):
         products = [w * xi for w, xi in zip(self.weight, x)]
         # w . x + b: sum() starts from the bias (no extra "0 +" node without one)
         act = sum(products, self.bias) if self.bias is not None else sum(products[1:], products[0])
-        return self._act(act) if self._act is not None else act
+        out = self._act(act) if self._act is not None else act
+        if _ACTIVE:  # only inside nn.record_calls(), for drawings boxed by neuron
+            _record(self, x, out)
+        return out
 
     def extra_repr(self) -> str:
         return f"{self.nin}, {self.activation}" + ("" if self.bias is not None else ", bias=False")
@@ -111,6 +117,8 @@ class Layer(Module):
 
     Its state is two groups, ``weight`` (nout, nin) and ``bias`` (nout,), as ``nn.Linear``.
     """
+
+    _records_itself = True
 
     def __init__(
         self,
@@ -150,7 +158,10 @@ class Layer(Module):
         return self._forward(_as_inputs(x, self.nin, "Layer"))
 
     def _forward(self, x: List[Value]) -> List[Value]:
-        return [n._forward(x) for n in self.neurons]
+        out = [n._forward(x) for n in self.neurons]
+        if _ACTIVE:
+            _record(self, x, out)
+        return out
 
     def extra_repr(self) -> str:
         return f"{self.nin} -> {self.nout}, {self.activation}" + ("" if self.neurons[0].bias is not None else ", bias=False")

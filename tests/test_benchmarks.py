@@ -122,4 +122,6 @@ def test_viz_benchmark_script_runs_in_quick_mode() -> None:
     )
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if " draw " in line]
-    assert [row.split()[0] for row in rows] == ["neuron", "mlp", "largest:"]
+    assert [row.split()[0] for row in rows] == ["neuron", "mlp", "largest:", "tensor", "collapsed:"]
+    for name in ("recording off (as shipped)", "no record check (reference)", "recording on"):
+        assert name in result.stdout

@@ -16,11 +16,12 @@ Planned next: module clusters (``collapse=True``) and matplotlib figures of trai
 """
 
 from .frames import save_frames
-from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, draw_graph, to_text
+from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, draw_graph, draw_model, to_text
 from .render import DotGraph, RendererNotFound, available_renderers, render_dot
 
 __all__ = [
     "draw_graph",
+    "draw_model",
     "backward_frames",
     "save_frames",
     "to_text",

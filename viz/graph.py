@@ -45,14 +45,17 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 from autograd_lite.graph import topological_order
 
-from .nodes import NodeAdapter, adapter_for, name_map
+from .clusters import COLLAPSE_LEVELS, Clusters, find_clusters
+from .nodes import SMALL, NodeAdapter, adapter_for, fmt, name_map
 from .render import DotGraph
 
-__all__ = ["draw_graph", "backward_frames", "to_text", "GraphTooLarge", "DEFAULT_MAX_NODES", "ROLE_COLORS"]
+__all__ = ["draw_graph", "draw_model", "backward_frames", "to_text", "GraphTooLarge", "DEFAULT_MAX_NODES", "ROLE_COLORS"]
 
 #: Above this many value nodes a drawing is refused (graphviz takes seconds and the
 #: picture is unreadable long before that). A 2-4-4-1 MLP on one sample has ~130.
@@ -68,6 +71,8 @@ ROLE_COLORS: Dict[str, Tuple[str, str]] = {
 }
 _ROLE_ORDER = ("input", "parameter", "constant", "intermediate", "output")
 GREEN, RED, BLUE, GREY = "#2e7d32", "#c62828", "#1f4e99", "#9e9e9e"
+MODULE_FILL = "#ece4f7"  # a collapsed module call (one node for a layer or a neuron)
+CLUSTER_COLORS = {"model": "#7e57c2", "layer": "#9575cd", "neuron": "#b39ddb"}  # box outlines
 HIGHLIGHT = "#ffd54f"  # the node whose rule runs in a backward frame
 RECEIVED = "#fff3c4"  # grads that just received a part in a backward frame
 
@@ -90,6 +95,8 @@ class _Graph:
     uses: List[int]  # how many edges leave each node (fan-out)
     names: Dict[int, str]  # id(node) -> name from params=
     roles: List[str] = field(default_factory=list)
+    clusters: Optional[Clusters] = None  # from modules= (nn.record_calls())
+    groups: Optional[List[Optional[int]]] = None  # collapse: position -> cluster drawn as one node
 
     def label(self, i: int) -> Optional[str]:
         node = self.order[i]
@@ -100,19 +107,21 @@ class _Graph:
         return self.label(i) or f"#{i}"
 
 
-def _walk(root: Any, where: str, max_nodes: int, params: Optional[Dict[str, Any]] = None) -> _Graph:
+def _walk(
+    root: Any,
+    where: str,
+    max_nodes: int,
+    params: Optional[Dict[str, Any]] = None,
+    modules: Any = None,
+    collapse: Optional[str] = None,
+) -> _Graph:
     adapter = adapter_for(root, where)
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
         raise ValueError(f"{where}: max_nodes must be a positive int, got {max_nodes!r}")
     order = topological_order(root)  # iterative: a million-node chain is fine
     n = len(order)
-    if n > max_nodes:
-        raise GraphTooLarge(
-            f"{where}: this graph has {n:,} nodes, more than max_nodes={max_nodes:,}; a drawing "
-            f"that big is unreadable and slow to lay out. Draw a single sample instead of a "
-            f"batch, a smaller model, or pass collapse=True to draw one node per layer/neuron "
-            f"cluster (or raise max_nodes=... if you really want all {n:,})."
-        )
+    if n > max_nodes and collapse is None:
+        _too_large(where, n, max_nodes, modules)
     index = {id(node): i for i, node in enumerate(order)}
     inputs = [[index[id(p)] for p in adapter.inputs(node)] for node in order]
     uses = [0] * n
@@ -120,6 +129,19 @@ def _walk(root: Any, where: str, max_nodes: int, params: Optional[Dict[str, Any]
         for j in ins:
             uses[j] += 1
     g = _Graph(adapter, order, index, inputs, uses, name_map(params, where, adapter))
+    if modules is not None:
+        g.clusters = find_clusters(modules, order, index, inputs, where)
+    if collapse is not None:
+        assert g.clusters is not None  # draw_graph checks modules= comes with collapse
+        g.groups = g.clusters.group_of(collapse)
+        drawn = sum(1 for grp in g.groups if grp is None) + len({grp for grp in g.groups if grp is not None})
+        if drawn > max_nodes:
+            raise GraphTooLarge(
+                f"{where}: collapsed to one node per {collapse}, this graph still has {drawn:,} nodes "
+                f"(of {n:,}), more than max_nodes={max_nodes:,}; draw a single sample instead of a "
+                f"batch or a smaller model" + (", or collapse='layer'" if collapse == "neuron" else "")
+                + f" (or raise max_nodes=...)."
+            )
     for i, node in enumerate(order):
         if i == n - 1:
             role = "output"
@@ -133,6 +155,20 @@ def _walk(root: Any, where: str, max_nodes: int, params: Optional[Dict[str, Any]
             role = "input"
         g.roles.append(role)
     return g
+
+
+def _too_large(where: str, n: int, max_nodes: int, modules: Any) -> None:
+    how = (
+        "pass collapse=True to draw one node per layer (collapse='neuron': per neuron)"
+        if modules is not None
+        else "draw it with collapse=True, one node per layer/neuron cluster: viz.draw_model(model, x, "
+        "collapse=True), or build it inside `with nn.record_calls() as rec:` and pass modules=rec"
+    )
+    raise GraphTooLarge(
+        f"{where}: this graph has {n:,} nodes, more than max_nodes={max_nodes:,}; a drawing "
+        f"that big is unreadable and slow to lay out. Draw a single sample instead of a "
+        f"batch, a smaller model, or {how} (or raise max_nodes=... if you really want all {n:,})."
+    )
 
 
 def _simulate(g: _Graph, where: str) -> Tuple[List[Any], List[Optional[List[Any]]]]:
@@ -262,7 +298,8 @@ def _header(look: _Look) -> List[str]:
 
 
 def _legend(g: _Graph, look: _Look) -> List[str]:
-    present = [r for r in _ROLE_ORDER if r in set(g.roles)]
+    drawn = [r for i, r in enumerate(g.roles) if g.groups is None or g.groups[i] is None]
+    present = [r for r in _ROLE_ORDER if r in set(drawn)]
     lines = ["  subgraph cluster_legend {", '    label="legend"; fontsize=10; style="rounded,dashed"; color="#9e9e9e";']
     for role in present:
         color, text = ROLE_COLORS[role]
@@ -270,6 +307,11 @@ def _legend(g: _Graph, look: _Look) -> List[str]:
         lines.append(
             f'    legend_{role} [shape={shape}, style=filled, fillcolor="{color}", fontsize=9, '
             f"height=0.25, label={_q(text)}];"
+        )
+    if g.groups is not None:
+        lines.append(
+            f'    legend_module [shape=box, style=filled, fillcolor="{MODULE_FILL}", color="{CLUSTER_COLORS["layer"]}", '
+            f'fontsize=9, height=0.25, label="a module call, collapsed (its outputs\' data and grads)"];'
         )
     extra = []
     if look.style == "circuit":
@@ -309,10 +351,18 @@ def _in_edges(
 
 
 def _record_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[Any]]], look: _Look) -> str:
-    """micrograd-style: a row per value, a small node per op, edges input -> op -> value."""
+    """micrograd-style: a row per value, a small node per op, edges input -> op -> value.
+
+    With module clusters, the nodes each module call made are boxed (nested: neuron in
+    layer in model); collapsed (``g.groups``), each layer or neuron call is one node."""
     lines = _header(look)
     locals_ = _locals(g, look)
+    groups = g.groups
+    emitted: Dict[int, List[str]] = {}  # position -> the DOT ids drawn for it (for cluster boxes)
     for i, node in enumerate(g.order):
+        if groups is not None and groups[i] is not None:
+            continue  # inside a collapsed module call: drawn by _group_nodes
+        emitted[i] = [f"n{i}"]
         if g.roles[i] == "constant":
             lines.append(
                 f'  n{i} [shape=ellipse, style=filled, fillcolor="{ROLE_COLORS["constant"][0]}", '
@@ -327,19 +377,129 @@ def _record_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[A
                 f'  n{i}op [shape=ellipse, style=filled, fillcolor="#f2f2f2", fontsize=10, height=0.3, '
                 f"margin=0.03, label={_q(g.adapter.op(node))}{extra}];"
             )
+            emitted[i].append(f"n{i}op")
+    if groups is not None:
+        lines += _group_nodes(g, grads, look)
     for i, edges in _in_edges(g, locals_, parts):
+        if groups is not None and groups[i] is not None:
+            continue  # edges into a collapsed call: _group_edges draws one per source
         hot = look.active == i
         for j, local, part in edges:
             text = _edge_text(g, look, local, part, hot)
             attrs = [f"label=<{text}>"] if text is not None else []
             if hot:
                 attrs += ['color="#c62828"', "penwidth=2"]
-            lines.append(f"  n{j} -> n{i}op" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
+            lines.append(f"  {_source(g, j)} -> n{i}op" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
         lines.append(f"  n{i}op -> n{i};")
+    if groups is not None:
+        lines += _group_edges(g)
+    if g.clusters is not None:
+        lines += _cluster_boxes(g, emitted)
     if look.legend:
         lines += _legend(g, look)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _source(g: _Graph, j: int) -> str:
+    """The DOT id an edge from position ``j`` leaves from (its collapsed call, if any)."""
+    return f"c{g.groups[j]}" if g.groups is not None and g.groups[j] is not None else f"n{j}"
+
+
+def _group_nodes(g: _Graph, grads: Sequence[Any], look: _Look) -> List[str]:
+    """One node per collapsed module call: what it is, how much it hides, what it returned."""
+    assert g.clusters is not None and g.groups is not None
+    a = g.adapter
+    size: Dict[int, int] = {}
+    for grp in g.groups:
+        if grp is not None:
+            size[grp] = size.get(grp, 0) + 1
+    lines = []
+    last = len(g.order) - 1
+    for key in sorted(size):
+        c = g.clusters.clusters[key]
+        outs = c.outputs
+        rows = [f"<B>{_h(c.label)}</B>", f"{size[key]} nodes, {c.num_parameters} parameters"]
+        if len(outs) == 1 and a.shape_text(g.order[outs[0]]) is not None:
+            rows.append(_h(f"out {a.shape_text(g.order[outs[0]])}"))
+        if look.show_data:
+            rows.append(_h(_many_text(a, [g.order[i] for i in outs], "data")))
+        if look.show_grad:
+            rows.append(_h(_many_text(a, [grads[i] for i in outs], "grad")))
+        fill = ROLE_COLORS["output"][0] if g.groups[last] == key else MODULE_FILL
+        cells = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+        lines.append(
+            f'  c{key} [shape=plain, label=<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" '
+            f'CELLPADDING="3" BGCOLOR="{fill}" COLOR="{CLUSTER_COLORS[c.kind]}">{cells}</TABLE>>];'
+        )
+    return lines
+
+
+def _many_text(a: NodeAdapter, items: List[Any], what: str) -> str:
+    """The data (nodes) or gradients of a call's outputs: written out when there are at most
+    SMALL scalar outputs, else summarised as the single-node texts are."""
+    if len(items) == 1:
+        return a.data_text(items[0]) if what == "data" else a.grad_text(items[0])
+    if what == "data":
+        values = np.array([float(v.data) for v in items])
+        if len(values) <= SMALL:
+            return "data [" + ", ".join(fmt(v) for v in values) + "]"
+        return f"data {len(values)} outputs, min {fmt(values.min())} max {fmt(values.max())}"
+    values = np.array([float(v) for v in items])
+    if len(values) <= SMALL:
+        return "grad [" + ", ".join(fmt(v) for v in values) + "]"
+    return f"grad norm {fmt(float(np.sqrt(np.sum(values * values))))}"
+
+
+def _group_edges(g: _Graph) -> List[str]:
+    """Edges into collapsed calls: one per source, labelled with how many values it sends."""
+    assert g.groups is not None
+    sources: Dict[int, Dict[str, set]] = {}  # group -> source id -> distinct positions sending
+    for i, grp in enumerate(g.groups):
+        if grp is None:
+            continue
+        for j in g.inputs[i]:
+            if g.groups[j] == grp:
+                continue  # inside the call
+            sources.setdefault(grp, {}).setdefault(_source(g, j), set()).add(j)
+    lines = []
+    for grp in sorted(sources):
+        for src, sent in sources[grp].items():  # insertion order: by position, deterministic
+            label = f" [label={_q(f'{len(sent)} values')}]" if len(sent) > 1 else ""
+            lines.append(f"  {src} -> c{grp}{label};")
+    return lines
+
+
+def _cluster_boxes(g: _Graph, emitted: Dict[int, List[str]]) -> List[str]:
+    """Nested boxes, one per module call, around the nodes it made (iteratively)."""
+    assert g.clusters is not None
+    clusters = g.clusters.clusters
+    collapsed = set(grp for grp in g.groups if grp is not None) if g.groups is not None else set()
+    lines: List[str] = []
+    stack: List[Tuple[int, int, bool]] = [(k, 1, False) for k in reversed(g.clusters.roots())]
+    while stack:
+        key, depth, closing = stack.pop()
+        pad = "  " * depth
+        if closing:
+            lines.append(pad + "}")
+            continue
+        if key in collapsed:
+            lines.append(f"{pad}c{key};")  # one node, placed in its parent's box
+            continue
+        c = clusters[key]
+        lines.append(f"{pad}subgraph cluster_m{key} {{")
+        color = CLUSTER_COLORS[c.kind]
+        lines.append(
+            f'{pad}  label={_q(c.label)}; labeljust=l; fontsize=10; fontcolor="{color}"; '
+            f'style="rounded{",dashed" if c.kind == "model" else ""}"; color="{color}";'
+        )
+        ids = [name for i in c.own for name in emitted.get(i, ())]
+        if ids:
+            lines.append(pad + "  " + "; ".join(ids) + ";")
+        stack.append((key, depth, True))
+        for child in reversed(c.children):
+            stack.append((child, depth + 1, False))
+    return lines
 
 
 def _wire(g: _Graph, look: _Look, node: Any, grad: Optional[Any], local: Optional[Any], hot: bool = False) -> str:
@@ -364,8 +524,10 @@ def _circuit_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[
     last = len(g.order) - 1
     # Where a value leaves from: its leaf node, its gate, or its branch point (fan-out).
     source: Dict[int, str] = {}
+    emitted: Dict[int, List[str]] = {}  # position -> its DOT ids (for module cluster boxes)
     for i, node in enumerate(g.order):
         role = g.roles[i]
+        emitted[i] = [f"n{i}"] if not g.inputs[i] else [f"n{i}op"]
         if not g.inputs[i]:  # a leaf: its name (and total gradient) where the wires start
             if role == "constant":
                 lines.append(f"  n{i} [shape=plaintext, fontsize=9, label={_q(g.adapter.value_text(node))}];")
@@ -405,10 +567,13 @@ def _circuit_dot(g: _Graph, grads: Sequence[Any], parts: Sequence[Optional[List[
                 + ";"
             )
             source[i] = f"n{i}"
+            emitted[i].append(f"n{i}")
     for i, edges in _in_edges(g, locals_, parts):
         hot = look.active == i
         for j, local, part in edges:
             lines.append(f"  {source[j]} -> n{i}op" + _wire(g, look, g.order[j], part, local, hot) + ";")
+    if g.clusters is not None:
+        lines += _cluster_boxes(g, emitted)
     if look.legend:
         lines += _legend(g, look)
     lines.append("}")
@@ -445,7 +610,8 @@ def draw_graph(
     edge_labels: Optional[str] = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     params: Optional[Dict[str, Any]] = None,
-    collapse: bool = False,
+    modules: Any = None,
+    collapse: Union[bool, str] = False,
     grads: str = "stored",
     legend: bool = True,
 ) -> DotGraph:
@@ -473,13 +639,15 @@ def draw_graph(
     shape, small arrays are written out, and local derivatives are Jacobians (see the
     module docstring).
 
-    ``collapse=True`` (one node per layer/neuron) needs the module clusters that ``nn``
-    models record; they do not exist yet, so it raises a ValueError saying so.
+    Module clusters: ``modules=record``, the record of an ``nn.record_calls()`` block in
+    which the graph was built, boxes the nodes each module call made (neurons inside
+    layers inside the model; see ``viz.clusters``). ``collapse=True`` (or "layer") then
+    draws each layer call as one node, ``collapse="neuron"`` each neuron: the way to
+    show a model too big to draw node by node. ``draw_model(model, x)`` does all of it.
     """
     _check_options("draw_graph", rankdir, style, edge_labels, grads)
-    if collapse:
-        _collapse_unavailable("draw_graph")
-    g = _walk(root, "draw_graph", max_nodes, params)
+    level = _collapse_level("draw_graph", collapse, modules, style)
+    g = _walk(root, "draw_graph", max_nodes, params, modules, level)
     if grads == "computed":
         values, parts = _simulate(g, "draw_graph(grads='computed')")
     else:
@@ -491,15 +659,71 @@ def draw_graph(
     return DotGraph(build(g, values, parts, look), info={"nodes": len(g.order), "grads": values, "parts": parts})
 
 
-def _collapse_unavailable(where: str) -> None:
-    # The hook: nn modules will record, at construction time, which parameters belong to
-    # which module (their names, the same ones named_parameters() returns); viz reads
-    # that through params= and groups nodes by it. Until nn exists there is nothing to
-    # group by, and a drawing that silently ignored collapse=True would mislead.
-    raise ValueError(
-        f"{where}(collapse=True): collapsing needs the module clusters that nn models record, "
-        f"and the nn package is not built yet in this version. Draw a single sample or a "
-        f"smaller expression instead, or raise max_nodes=..."
+def _collapse_level(where: str, collapse: Union[bool, str], modules: Any, style: str) -> Optional[str]:
+    """``collapse`` as a level name (None: draw every node), after checking it can be done."""
+    if collapse is False or collapse is None:
+        return None
+    level = "layer" if collapse is True else collapse
+    if level not in COLLAPSE_LEVELS:
+        raise ValueError(f"{where}: collapse={collapse!r}; use True (= 'layer': one node per layer) or 'neuron'")
+    if modules is None:
+        # Which nodes belong to which layer is known only to the forward pass that made them.
+        raise ValueError(
+            f"{where}(collapse=True): collapsing needs to know which module made which node. "
+            f"Build the graph inside `with nn.record_calls() as rec:` and pass modules=rec, or "
+            f"draw it with viz.draw_model(model, x, collapse=True)"
+        )
+    if style != "record":
+        raise ValueError(f"{where}(collapse=...): collapsed drawings use style='record' (a layer is a box, not a gate)")
+    return level
+
+
+def draw_model(
+    model: Any,
+    x: Any,
+    target: Any = None,
+    loss_fn: Any = None,
+    *,
+    collapse: Union[bool, str] = False,
+    grads: str = "computed",
+    **options: Any,
+) -> DotGraph:
+    """Run ``model`` on ``x`` (one sample for a scalar model), recording which module makes
+    which node, and draw the graph boxed by module (``draw_graph(..., modules=...)``).
+
+    The root is ``loss_fn(model(x), target)`` when ``loss_fn`` is given, else the model's
+    output (a single Value or Tensor). Gradients are ``"computed"`` by default: a
+    simulated backward from the root, so the drawing shows them and no ``.grad`` changes.
+    Parameters are named as ``named_parameters()`` names them. ``collapse=True`` draws one
+    node per layer, ``"neuron"`` one per neuron. Other options go to ``draw_graph``.
+
+    >>> import nn
+    >>> model = nn.MLP(2, [16, 16, 1], seed=0)
+    >>> g = draw_model(model, [0.5, -1.0], collapse=True)
+    >>> g.source.count(" nodes, ")                # one node per layer: "128 nodes, 48 parameters"
+    3
+    """
+    from nn.record import record_calls  # viz -> nn: the recorder lives with the modules
+
+    if not callable(getattr(model, "named_parameters", None)):
+        raise TypeError(f"draw_model: expected an nn model (an nn.Module), got {type(model).__name__}")
+    with record_calls() as record:
+        out = model(x)
+        if loss_fn is not None:
+            root = loss_fn(out, target)
+        elif isinstance(out, (list, tuple)) and len(out) == 1:
+            root = out[0]
+        elif isinstance(out, (list, tuple)):
+            raise ValueError(
+                f"draw_model: the model returns {len(out)} outputs; pass loss_fn= (and target=) to draw "
+                f"one graph, or draw one output with draw_graph(out[k], modules=...)"
+            )
+        else:
+            root = out
+    if grads == "computed" and getattr(getattr(root, "data", 0.0), "size", 1) != 1:
+        grads = "stored"  # a simulated backward needs a single-number root, as backward() does
+    return draw_graph(
+        root, modules=record, collapse=collapse, grads=grads, params=dict(model.named_parameters()), **options
     )
 
 
@@ -511,6 +735,7 @@ def backward_frames(
     show_data: bool = True,
     max_nodes: int = DEFAULT_MAX_NODES,
     params: Optional[Dict[str, Any]] = None,
+    modules: Any = None,
     legend: bool = True,
 ) -> List[DotGraph]:
     """One drawing per step of ``backward()``: one per node with a local rule, in the order
@@ -522,7 +747,7 @@ def backward_frames(
     rule has not run) are grey. The backward pass is simulated from each node's own rule;
     no ``.grad`` changes, and ``backward()`` is not called. ``frame.info["grads"]`` holds
     the gradients after the step, in topological order; after the last frame they equal
-    what ``backward()`` computes.
+    what ``backward()`` computes. ``modules=`` boxes nodes by module, as in ``draw_graph``.
 
     >>> from autograd_lite import Value
     >>> a = Value(2.0, label="a"); b = a + a; b.label = "b"
@@ -531,7 +756,7 @@ def backward_frames(
     (1, [2.0, 1.0])
     """
     _check_options("backward_frames", rankdir, style, "flow", "computed")
-    g = _walk(root, "backward_frames", max_nodes, params)
+    g = _walk(root, "backward_frames", max_nodes, params, modules)
     steps = _rule_steps(g)
     a = g.adapter
     # The same simulation as _simulate, one rule per frame (a snapshot after each).

@@ -1,0 +1,113 @@
+"""Which module made which nodes: a record of module calls, for drawings grouped by module.
+
+A graph of a scalar MLP has a node per multiply and add; a lecture slide wants them boxed
+by neuron and by layer. The engine cannot know about modules (arrows point from nn to
+autograd_lite, never back), so nn writes down, while a forward pass runs, each call:
+the module, the nodes it was given, the nodes it returned. ``viz.draw_graph(root,
+modules=record)`` turns that into clusters: a call owns every node between its inputs
+and its outputs, plus its own parameters.
+
+    >>> import nn
+    >>> model = nn.MLP(2, [3, 1], seed=0)
+    >>> with nn.record_calls() as record:
+    ...     out = model([1.0, -2.0])
+    >>> [type(c.module).__name__ for c in record.calls]      # inner calls finish first
+    ['Neuron', 'Neuron', 'Neuron', 'Layer', 'Neuron', 'Layer', 'MLP']
+
+Recording is off unless a ``record_calls()`` block is open; then each call costs one
+list append. Off, a module call pays one test of an empty list (``if _ACTIVE:``), which
+``benchmarks/viz_graph.py`` measures against an unrecorded forward pass.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Tuple
+
+from autograd_lite import Tensor, Value
+
+__all__ = ["Call", "CallRecord", "record_calls"]
+
+# The open records (a stack: blocks may nest). Modules test it with `if _ACTIVE:`; the
+# list object never changes identity, so `from .record import _ACTIVE` stays valid.
+_ACTIVE: List["CallRecord"] = []
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a module: the nodes it was given and the nodes it returned."""
+
+    module: Any
+    inputs: Tuple[Any, ...]
+    outputs: Tuple[Any, ...]
+
+
+@dataclass(eq=False)
+class CallRecord:
+    """The calls made while a ``record_calls()`` block was open, in the order they finished
+    (a neuron's call before its layer's, the layer's before the model's)."""
+
+    calls: List[Call] = field(default_factory=list)
+
+    def names(self) -> Dict[int, str]:
+        """id(module) -> its dotted name inside the outermost recorded model ("" for that
+        model itself); a scalar Layer's neurons are ``"<layer>.neurons.<j>"``."""
+        modules = {id(c.module): c.module for c in self.calls}
+        inside = set()
+        for m in modules.values():
+            for name, sub in _named_modules(m):
+                if name:
+                    inside.add(id(sub))
+        out: Dict[int, str] = {}
+        for m in modules.values():
+            if id(m) not in inside:  # an outermost model: name everything under it
+                for name, sub in _named_modules(m):
+                    out.setdefault(id(sub), name)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+
+def _named_modules(module: Any) -> Iterator[Tuple[str, Any]]:
+    """``named_modules()``, plus the neurons of scalar Layers (which are not state children)."""
+    named = getattr(module, "named_modules", None)
+    if named is None:
+        return
+    for name, sub in named():
+        yield name, sub
+        for j, neuron in enumerate(getattr(sub, "neurons", ()) if type(sub).__name__ == "Layer" else ()):
+            yield (f"{name}.neurons.{j}" if name else f"neurons.{j}"), neuron
+
+
+def _nodes(x: Any) -> Tuple[Any, ...]:
+    """The graph nodes in an argument or a result: a node, or a list/tuple of them."""
+    if isinstance(x, (Value, Tensor)):
+        return (x,)
+    if isinstance(x, (list, tuple)):
+        return tuple(v for v in x if isinstance(v, (Value, Tensor)))
+    return ()
+
+
+def _record(module: Any, inputs: Any, outputs: Any) -> None:
+    """Append one call to every open record (modules call this only when one is open)."""
+    call = Call(module, _nodes(inputs), _nodes(outputs))
+    for record in _ACTIVE:
+        record.calls.append(call)
+
+
+@contextmanager
+def record_calls() -> Iterator[CallRecord]:
+    """Record every module call made inside the block; yields the ``CallRecord``.
+
+    The record holds the nodes themselves (so it keeps that graph alive while you hold it);
+    drop it with the graph. Nothing about the computation changes.
+    """
+    record = CallRecord()
+    _ACTIVE.append(record)
+    try:
+        yield record
+    finally:
+        # by identity: two records are different blocks even when they hold equal calls
+        del _ACTIVE[next(i for i, r in enumerate(_ACTIVE) if r is record)]
