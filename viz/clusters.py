@@ -123,15 +123,17 @@ def find_clusters(record: Any, order: Sequence[Any], index: Dict[int, int], inpu
     owner: List[Optional[int]] = [None] * len(order)
     for c in sorted(found, key=lambda c: (len(c.members), c.key)):
         for i in c.members:
-            o = owner[i]
-            if o is None:
+            first = owner[i]
+            if first is None:
                 owner[i] = c.key
                 continue
-            while found[o].parent is not None:
-                o = found[o].parent  # type: ignore[assignment]
-            if o != c.key:
-                found[o].parent = c.key
-                found[c.key].children.append(o)
+            top = first
+            parent = found[top].parent
+            while parent is not None:
+                top, parent = parent, found[parent].parent
+            if top != c.key:
+                found[top].parent = c.key
+                found[c.key].children.append(top)
     for c in found:
         c.children.sort()
         child_members = set()
