@@ -125,3 +125,12 @@ def test_viz_benchmark_script_runs_in_quick_mode() -> None:
     assert [row.split()[0] for row in rows] == ["neuron", "mlp", "largest:", "tensor", "collapsed:"]
     for name in ("recording off (as shipped)", "no record check (reference)", "recording on"):
         assert name in result.stdout
+
+
+def test_landscape_benchmark_script_runs_in_quick_mode() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "landscape.py"), "--quick"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "PyTorch" in result.stdout or "torch" in result.stdout

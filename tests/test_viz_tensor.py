@@ -555,7 +555,7 @@ def _apply(op: str, a: Tensor, b: Tensor, extra: int) -> Optional[Tensor]:
     if op == "softmax":
         return a.softmax(axis=-1)
     if op == "matmul":
-        if a.ndim == 2 and b.ndim >= 1 and b.shape[0] == a.shape[1]:
+        if a.ndim == 2 and b.ndim in (1, 2) and b.shape[0] == a.shape[1]:  # (n, k) @ (k,) or (k, m)
             return a @ b
         return a @ a.T if a.ndim == 2 else (a @ a if a.ndim == 1 else None)
     raise AssertionError(op)

@@ -1,4 +1,6 @@
-"""Pictures of computation graphs: draw them, step through backprop, print them as text.
+"""Pictures for lectures: computation graphs, and the figures of training.
+
+Graphs (graphviz):
 
 >>> from autograd_lite import Value
 >>> from viz import draw_graph, backward_frames, save_frames, to_text
@@ -9,17 +11,104 @@
 2
 
 Rendering uses the system ``dot`` when it is on PATH, else pygraphviz
-(``pip install "autograd-lite[render]"``); ``to_text`` needs neither. viz only reads
-graphs: nothing here changes a ``.grad`` or a node. ``Value`` and ``Tensor`` graphs are
-drawn alike (a Tensor's row adds its shape; arrays of at most 4 elements are written out).
-Planned next: module clusters (``collapse=True``) and matplotlib figures of training.
+(``pip install "autograd-lite[render]"``); ``to_text`` needs neither. ``Value`` and
+``Tensor`` graphs are drawn alike (a Tensor's row adds its shape). ``draw_model(model, x)``
+boxes the nodes by module (``collapse=True``: one node per layer).
+
+Figures (matplotlib; each takes ``ax=None`` and returns its Axes or Figure, never shows):
+
+* training: ``plot_history``, ``plot_predictions``, ``plot_weights``      (viz.plots)
+* one number: ``plot_function`` (with a tangent), ``plot_activations``, ``plot_descent_1d``
+* loss landscapes: ``loss_surface``, ``random_plane`` (Li et al. filter normalisation),
+  ``interpolate``, ``pca_directions``; ``plot_contour``, ``plot_surface3d``,
+  ``plot_trajectory``                                                      (viz.landscape)
+* descent on test functions: ``quadratic``, ``rosenbrock``, ``beale``, ``himmelblau``,
+  ``least_squares_loss``, ``run_descent``, ``plot_lr_panel``, ``animate_descent``,
+  ``save_gif``                                                             (viz.descent)
+* classifiers: ``plot_decision_boundary``, ``plot_neuron_maps``            (viz.boundary)
+* inside training: ``plot_gradient_flow``, ``dead_relu_fraction``, ``plot_activation_hist``
+                                                                           (viz.inside)
+* sliders: ``interact_activation``, ``interact_network`` (ipywidgets in Jupyter, a static
+  grid of panels elsewhere)                                                (viz.interact)
+
+viz only reads: nothing here changes a ``.grad``, a node, or (after it returns) a model.
 """
 
+from .boundary import decision_grid, plot_decision_boundary, plot_neuron_maps
+from .descent import (
+    DescentResult,
+    TestFunction,
+    animate_descent,
+    animate_line_fit,
+    beale,
+    evaluate_grid,
+    himmelblau,
+    least_squares_loss,
+    lrs_from_curvature,
+    plot_descent,
+    plot_lr_panel,
+    quadratic,
+    rosenbrock,
+    run_descent,
+    save_gif,
+)
 from .frames import save_frames
 from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, draw_graph, draw_model, to_text
+from .inside import (
+    GradStats,
+    dead_relu_fraction,
+    gradient_norms,
+    layer_activations,
+    plot_activation_hist,
+    plot_dead_relus,
+    plot_gradient_flow,
+)
+from .interact import (
+    activation_curve,
+    fit_network,
+    interact_activation,
+    interact_network,
+    network_curve,
+    network_from_params,
+    network_loss,
+    params_from_network,
+)
+from .landscape import (
+    Line,
+    PCADirections,
+    Surface,
+    filter_normalize,
+    interpolate,
+    loss_surface,
+    pca_directions,
+    plot_contour,
+    plot_interpolation,
+    plot_surface3d,
+    plot_trajectory,
+    random_directions,
+    random_plane,
+    snapshot_losses,
+    trajectory,
+)
+from .plots import (
+    activation_values,
+    derivative,
+    descend_1d,
+    function_values,
+    history_curves,
+    plot_activations,
+    plot_descent_1d,
+    plot_function,
+    plot_history,
+    plot_predictions,
+    plot_weights,
+    smooth_series,
+    weight_matrices,
+)
 from .render import DotGraph, RendererNotFound, available_renderers, render_dot
 
 __all__ = [
+    # graphs
     "draw_graph",
     "draw_model",
     "backward_frames",
@@ -32,4 +121,70 @@ __all__ = [
     "render_dot",
     "DEFAULT_MAX_NODES",
     "ROLE_COLORS",
+    # training and one-number figures
+    "plot_history",
+    "plot_predictions",
+    "plot_weights",
+    "plot_function",
+    "plot_activations",
+    "plot_descent_1d",
+    "history_curves",
+    "smooth_series",
+    "weight_matrices",
+    "function_values",
+    "derivative",
+    "activation_values",
+    "descend_1d",
+    # landscapes
+    "Surface",
+    "Line",
+    "PCADirections",
+    "loss_surface",
+    "random_directions",
+    "filter_normalize",
+    "random_plane",
+    "interpolate",
+    "pca_directions",
+    "trajectory",
+    "snapshot_losses",
+    "plot_contour",
+    "plot_surface3d",
+    "plot_trajectory",
+    "plot_interpolation",
+    # descent
+    "TestFunction",
+    "quadratic",
+    "rosenbrock",
+    "beale",
+    "himmelblau",
+    "least_squares_loss",
+    "DescentResult",
+    "run_descent",
+    "lrs_from_curvature",
+    "evaluate_grid",
+    "plot_descent",
+    "plot_lr_panel",
+    "animate_descent",
+    "animate_line_fit",
+    "save_gif",
+    # classifiers and inside training
+    "decision_grid",
+    "plot_decision_boundary",
+    "plot_neuron_maps",
+    "layer_activations",
+    "gradient_norms",
+    "GradStats",
+    "plot_gradient_flow",
+    "dead_relu_fraction",
+    "plot_dead_relus",
+    "plot_activation_hist",
+    # sliders
+    "activation_curve",
+    "network_curve",
+    "network_loss",
+    "network_from_params",
+    "params_from_network",
+    "fit_network",
+    "interact_activation",
+    "interact_network",
 ]

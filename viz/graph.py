@@ -140,7 +140,7 @@ def _walk(
                 f"{where}: collapsed to one node per {collapse}, this graph still has {drawn:,} nodes "
                 f"(of {n:,}), more than max_nodes={max_nodes:,}; draw a single sample instead of a "
                 f"batch or a smaller model" + (", or collapse='layer'" if collapse == "neuron" else "")
-                + f" (or raise max_nodes=...)."
+                + " (or raise max_nodes=...)."
             )
     for i, node in enumerate(order):
         if i == n - 1:
