@@ -112,27 +112,38 @@ def largest_width() -> int:
 # ---------------------------------------------------------------------- measuring
 
 
+def time_ours(draw: Callable[[], Any], repeats: int) -> Tuple[Any, Dict[str, float]]:
+    """Our graph, and the median times to draw it and to render it to SVG on each renderer."""
+    graph = draw()
+    ours = {"draw": median_time(draw, repeats)}
+    for r in ("dot", "pygraphviz"):
+        if r in available_renderers():
+            ours[f"svg via {r}"] = median_time(lambda: render_dot(graph.source, "svg", r), repeats)
+    return graph, ours
+
+
+def time_torchviz(draw: Callable[[], Any], repeats: int) -> Tuple[Any, Dict[str, float]]:
+    """torchviz's graph, and the median times to build its DOT and to render it to SVG."""
+    dot = draw()
+    theirs = {"draw": median_time(lambda: draw().source, repeats)}
+    if "dot" in available_renderers():
+        theirs["svg via dot"] = median_time(lambda: dot.pipe(format="svg"), repeats)
+    if "pygraphviz" in available_renderers():
+        theirs["svg via pygraphviz"] = median_time(lambda: render_dot(dot.source, "svg", "pygraphviz"), repeats)
+    return dot, theirs
+
+
 def measure(name: str, build: Callable[..., Tuple[Any, Dict[str, Any]]], repeats: int) -> List[Tuple[str, str, float, Optional[float]]]:
     rows: List[Tuple[str, str, float, Optional[float]]] = []
     root, _ = build(ours_leaf, Value.tanh)
     root.backward()
-    graph = draw_graph(root)
-    ours = {"draw": median_time(lambda: draw_graph(root), repeats)}
-    renderers = available_renderers()
-    for r in ("dot", "pygraphviz"):
-        if r in renderers:
-            ours[f"svg via {r}"] = median_time(lambda: render_dot(graph.source, "svg", r), repeats)
+    graph, ours = time_ours(lambda: draw_graph(root), repeats)
     theirs: Dict[str, float] = {}
     count = f"{len(topological_order(root))} values"
     if make_dot is not None:
         troot, tparams = build(torch_leaf, torch.tanh)
-        dot = make_dot(troot, params=tparams)
+        dot, theirs = time_torchviz(lambda: make_dot(troot, params=tparams), repeats)
         count += f", torchviz {dot.source.count('[label=')} nodes"
-        theirs["draw"] = median_time(lambda: make_dot(troot, params=tparams).source, repeats)
-        if "dot" in renderers:
-            theirs["svg via dot"] = median_time(lambda: dot.pipe(format="svg"), repeats)
-        if "pygraphviz" in renderers:
-            theirs["svg via pygraphviz"] = median_time(lambda: render_dot(dot.source, "svg", "pygraphviz"), repeats)
     for step, t in ours.items():
         rows.append((f"{name} ({count})", step, t, theirs.get(step)))
     return rows
@@ -153,12 +164,7 @@ def measure_models(repeats: int) -> List[Tuple[str, str, float, Optional[float]]
          np.array([[0.5, -1.0]])),
     ]
     for name, draw, sizes, act, data in cases:
-        graph = draw()
-        ours = {"draw": median_time(lambda: draw(), repeats)}
-        renderers = available_renderers()
-        for r in ("dot", "pygraphviz"):
-            if r in renderers:
-                ours[f"svg via {r}"] = median_time(lambda: render_dot(graph.source, "svg", r), repeats)
+        graph, ours = time_ours(draw, repeats)
         theirs: Dict[str, float] = {}
         count = f"{graph.info['nodes']} values"
         if make_dot is not None:
@@ -175,13 +181,8 @@ def measure_models(repeats: int) -> List[Tuple[str, str, float, Optional[float]]
                 root = torch.nn.functional.cross_entropy(out, torch.tensor(y)) if act == "relu" else out.sum()
                 return make_dot(root, params=dict(tmodel.named_parameters()))
 
-            dot = tdraw()
+            dot, theirs = time_torchviz(tdraw, repeats)
             count += f", torchviz {dot.source.count('[label=')} nodes"
-            theirs["draw"] = median_time(lambda: tdraw().source, repeats)
-            if "dot" in renderers:
-                theirs["svg via dot"] = median_time(lambda: dot.pipe(format="svg"), repeats)
-            if "pygraphviz" in renderers:
-                theirs["svg via pygraphviz"] = median_time(lambda: render_dot(dot.source, "svg", "pygraphviz"), repeats)
         for step, t in ours.items():
             rows.append((f"{name} ({count})", step, t, theirs.get(step)))
     return rows
@@ -251,7 +252,7 @@ def main() -> None:
         print(f"{work:58} {step:20} {ours * 1e3:9.2f} {their_ms} {ratio}")
     overhead = recording_overhead(3 if args.quick else 15)
     base = overhead["no record check (reference)"]
-    print(f"\nmodule clusters, cost to the demo step (MLP 2-16-16-1, 100 samples, forward + backward):")
+    print("\nmodule clusters, cost to the demo step (MLP 2-16-16-1, 100 samples, forward + backward):")
     for name, t in overhead.items():
         print(f"  {name:30} {t * 1e3:8.2f} ms  {t / base:5.3f}x")
 

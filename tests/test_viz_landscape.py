@@ -453,7 +453,7 @@ def test_bad_data_and_arguments():
         random_plane(model, mse, (X, y[:3]))
     with pytest.raises(TypeError, match=r"data is a pair \(X, y\)"):
         random_plane(model, mse, X)
-    with pytest.raises(TypeError, match="loss_fn must return one number"):
+    with pytest.raises(TypeError, match="loss_fn must return a scalar node"):
         random_plane(model, lambda p, t: p, (X, y), n=3)
     with pytest.raises(ValueError, match="normalization must be"):
         random_plane(model, mse, (X, y), normalization="batch")

@@ -60,7 +60,7 @@ import numpy as np
 from autograd_lite import Tensor, Value, gc_paused, no_grad
 from nn.init import Seed, as_generator
 from nn.layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
-from nn.train import History
+from nn.train import History, _loss_value
 
 from ._figures import as_float_array, model_engine, new_axes
 
@@ -781,16 +781,8 @@ def _model_loss(model: Any, engine: str, loss_fn: Callable[[Any, Any], Any], X: 
 
 
 def _loss_number(loss: Any, engine: str, where: str) -> float:
-    if engine == "value" and isinstance(loss, Value):
-        return loss.data
-    if engine == "tensor" and isinstance(loss, Tensor) and loss.data.size == 1:
-        return float(loss.data.reshape(()))
-    wanted = "a Value" if engine == "value" else "a one-element Tensor"
-    got = f"a Tensor of shape {loss.shape}" if isinstance(loss, Tensor) else type(loss).__name__
-    raise TypeError(
-        f"{where}: loss_fn must return one number as a node ({wanted}, for this {engine} model), got {got}; "
-        f"reduce it with sum() or mean()"
-    )
+    # nn.fit's own check: a scalar node of the model's engine, else a TypeError saying so
+    return _loss_value(loss, engine, where)
 
 
 def _progress_bar(total: int, progress: Optional[bool], where: str) -> Any:

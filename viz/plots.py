@@ -37,7 +37,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from autograd_lite import Tensor, Value, is_grad_enabled, no_grad
-from nn.metrics import r2_score
+from nn.metrics import _plain, r2_score  # _plain: Values/Tensors in nested lists -> numbers
 from nn.train import History
 
 from ._figures import as_float_array, new_axes
@@ -108,15 +108,6 @@ def _colormap(cmap: Any, where: str) -> Any:
     if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
         raise ValueError(f"{where}: unknown colormap {cmap!r}; use a matplotlib name such as 'viridis' or 'RdBu_r'")
     return matplotlib.colormaps[cmap]
-
-
-def _plain(x: Any) -> Any:
-    """Nested lists with Values and Tensors replaced by their numbers (a model's raw outputs)."""
-    if isinstance(x, (Value, Tensor)):
-        return x.data
-    if isinstance(x, (list, tuple)):
-        return [_plain(item) for item in x]
-    return x
 
 
 # ====================================================================== training curves
