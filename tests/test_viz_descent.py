@@ -461,3 +461,24 @@ def test_testfunction_is_a_plain_value():
     run = run_descent(f, (0.5, 0.5), lr=0.1, steps=2)
     assert isinstance(run, DescentResult) and run.path.shape == (3, 2)
     assert not TestFunction.__test__  # pytest must not collect it
+
+
+def test_function_surface_puts_a_test_function_on_the_landscape_plots() -> None:
+    from viz import function_surface, plot_surface3d, plot_trajectory
+
+    X, y = least_squares_line()
+    f = least_squares_loss(X, y)
+    s = function_surface(f, n=30)
+    xs, ys, Z = evaluate_grid(f, n=30)
+    np.testing.assert_array_equal(s.Z, Z)
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]  # the minimum, independently
+    np.testing.assert_allclose(s.center, beta, rtol=1e-9)
+    assert s.center_loss == pytest.approx(0.5 * np.sum((y - X @ beta) ** 2), rel=1e-12)
+    run = run_descent(f, (-8.0, -3.2), lr=0.002, steps=50)
+    ax = plot_surface3d(s)
+    plot_trajectory(run.path, ax=ax, z=run.losses)
+    line = [l for l in ax.lines if len(l.get_xdata()) == len(run.path)][0]
+    np.testing.assert_allclose(line.get_data_3d()[2], run.losses)
+    # a plain function (no minima): centred on the grid
+    plain = function_surface(lambda a, b: a * a + b, xrange=(0.0, 2.0), yrange=(-1.0, 1.0), n=5)
+    assert plain.center == (1.0, 0.0) and plain.center_loss == 1.0

@@ -19,12 +19,13 @@ Figures (matplotlib; each takes ``ax=None`` and returns its Axes or Figure, neve
 
 * training: ``plot_history``, ``plot_predictions``, ``plot_weights``      (viz.plots)
 * one number: ``plot_function`` (with a tangent), ``plot_activations``, ``plot_descent_1d``
+* data: ``plot_images`` (digits with labels), ``plot_matrix``, ``pca``, ``plot_pca``   (viz.images)
 * loss landscapes: ``loss_surface``, ``random_plane`` (Li et al. filter normalisation),
   ``interpolate``, ``pca_directions``; ``plot_contour``, ``plot_surface3d``,
   ``plot_trajectory``                                                      (viz.landscape)
 * descent on test functions: ``quadratic``, ``rosenbrock``, ``beale``, ``himmelblau``,
-  ``least_squares_loss``, ``run_descent``, ``plot_lr_panel``, ``animate_descent``,
-  ``save_gif``                                                             (viz.descent)
+  ``least_squares_loss``, ``run_descent``, ``plot_lr_panel``, ``function_surface`` (for the
+  3-D plots), ``animate_descent``, ``save_gif``                                                             (viz.descent)
 * classifiers: ``plot_decision_boundary``, ``plot_neuron_maps``            (viz.boundary)
 * inside training: ``plot_gradient_flow``, ``dead_relu_fraction``, ``plot_activation_hist``
                                                                            (viz.inside)
@@ -42,6 +43,7 @@ from .descent import (
     animate_line_fit,
     beale,
     evaluate_grid,
+    function_surface,
     himmelblau,
     least_squares_loss,
     lrs_from_curvature,
@@ -54,6 +56,7 @@ from .descent import (
 )
 from .frames import save_frames
 from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, draw_graph, draw_model, to_text
+from .images import PCA, pca, plot_images, plot_matrix, plot_pca
 from .inside import (
     GradStats,
     dead_relu_fraction,
@@ -135,6 +138,12 @@ __all__ = [
     "derivative",
     "activation_values",
     "descend_1d",
+    # data as pictures
+    "plot_images",
+    "plot_matrix",
+    "pca",
+    "PCA",
+    "plot_pca",
     # landscapes
     "Surface",
     "Line",
@@ -162,6 +171,7 @@ __all__ = [
     "run_descent",
     "lrs_from_curvature",
     "evaluate_grid",
+    "function_surface",
     "plot_descent",
     "plot_lr_panel",
     "animate_descent",

@@ -48,6 +48,7 @@ from autograd_lite import Tensor, Value, no_grad
 from nn.optim import SGD, Adam, AdamW, RMSProp
 
 from ._figures import as_float_array, new_axes
+from .landscape import Surface
 
 __all__ = [
     "TestFunction",
@@ -448,6 +449,30 @@ def evaluate_grid(
     if Z.shape != gx.shape:
         raise ValueError(f"{where}: f returned shape {Z.shape} on an {n} x {n} grid; it must work elementwise")
     return xs, ys, Z
+
+
+def function_surface(
+    f: Union[TestFunction, Callable[[Any, Any], Any]],
+    xrange: Optional[Range] = None,
+    yrange: Optional[Range] = None,
+    n: int = 100,
+) -> Surface:
+    """``f`` on an n x n grid as a landscape ``Surface``, so the landscape plots draw it:
+    ``plot_surface3d(function_surface(f))`` and then ``plot_trajectory(run.path, ax=ax,
+    z=run.losses)`` put a descent path on the 3-D surface (lesson 2's figure).
+
+    The centre is the test function's first known minimum (the grid's middle for a plain
+    function), and ``center_loss`` the function there.
+    """
+    where = "function_surface"
+    fn = _check_callable(f, where)
+    xs, ys, Z = evaluate_grid(f, xrange, yrange, n)
+    minima = getattr(f, "minima", ())
+    center = (float(minima[0][0]), float(minima[0][1])) if minima else (float(xs.mean()), float(ys.mean()))
+    with no_grad():
+        value = fn(center[0], center[1])
+    names = (getattr(f, "xlabel", "x"), getattr(f, "ylabel", "y"))
+    return Surface(xs, ys, Z, center, float(getattr(value, "data", value)), names)
 
 
 def plot_descent(
