@@ -286,7 +286,7 @@ def test_run_descent_errors():
         run_descent(f, (0, 0, 0), lr=0.1)
     with pytest.raises(ValueError, match="x0 holds nan"):
         run_descent(f, (0, float("nan")), lr=0.1)
-    with pytest.raises(ValueError, match="steps must be an integer >= 0"):
+    with pytest.raises(ValueError, match="steps must be an int >= 0"):
         run_descent(f, (0, 0), lr=0.1, steps=-1)
     with pytest.raises(ValueError, match="learning rate"):
         run_descent(f, (0, 0), lr=-0.1)

@@ -144,7 +144,7 @@ def test_smooth_series_against_independent_formulas():
         smooth_series(y, 1.5)
     with pytest.raises(TypeError, match="window"):
         smooth_series(y, True)
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="must be an int >= 1"):
         smooth_series(y, 0)
 
 

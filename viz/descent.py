@@ -45,6 +45,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from autograd_lite import Tensor, Value, no_grad
+from nn.checks import integer, real
 from nn.optim import SGD, Adam, AdamW, RMSProp
 
 from ._figures import as_float_array, new_axes
@@ -118,7 +119,7 @@ def quadratic(condition: float = 10.0, angle: float = 0.0) -> TestFunction:
     """
     where = "quadratic"
     condition = _positive_number(condition, "condition", where)
-    angle = _finite_number(angle, "angle", where)
+    angle = real(angle, "angle", where)
     c, s = math.cos(angle), math.sin(angle)
 
     def f(x: Any, y: Any) -> Any:
@@ -145,7 +146,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
     view ``[-2, 2] x [-1, 3]`` from ``(-1.2, 1)``.
     """
     where = "rosenbrock"
-    a = _finite_number(a, "a", where)
+    a = real(a, "a", where)
     b = _positive_number(b, "b", where)
 
     def f(x: Any, y: Any) -> Any:
@@ -333,7 +334,7 @@ def run_descent(
     where = "run_descent"
     fn = _check_callable(f, where)
     x0 = as_float_array(x0, "x0", where, shape=(2,))
-    steps = _check_count(steps, "steps", where, minimum=0)
+    steps = integer(steps, "steps", where, minimum=0)
     if engine == "value":
         params: List[Any] = [Value(float(x0[0]), label="x"), Value(float(x0[1]), label="y")]
     elif engine == "tensor":
@@ -433,7 +434,7 @@ def evaluate_grid(
     where = "evaluate_grid"
     fn = _check_callable(f, where)
     xrange, yrange = _window(f, xrange, yrange, where)
-    n = _check_count(n, "n", where, minimum=2)
+    n = integer(n, "n", where, minimum=2)
     xs = np.linspace(xrange[0], xrange[1], n)
     ys = np.linspace(yrange[0], yrange[1], n)
     gx, gy = np.meshgrid(xs, ys)  # (n, n): gx[i, j] = xs[j], gy[i, j] = ys[i]
@@ -627,7 +628,7 @@ def animate_descent(
         raise ValueError(f"{where}: no paths to animate")
     path_colors = _path_colors(len(runs), colors, where)
     path_labels = _path_labels(runs, labels, where)
-    every = _check_count(every, "every", where, minimum=1)
+    every = integer(every, "every", where, minimum=1)
     fig, ax = _animation_axes(fig, ax)
 
     _draw_contour(ax, f, xrange, yrange, n, levels, log, "viridis")
@@ -689,7 +690,7 @@ def animate_line_fit(
     if len(y) != len(X):
         raise ValueError(f"{where}: X has {len(X)} rows and y has {len(y)} entries; they must match")
     (betas, _, _), = _as_paths(betas, where)
-    every = _check_count(every, "every", where, minimum=1)
+    every = integer(every, "every", where, minimum=1)
     fig, ax = _animation_axes(fig, ax)
 
     x = X[:, 1]
@@ -733,7 +734,7 @@ def save_gif(anim: Any, path: Union[str, "os.PathLike[str]"], fps: int = 10, dpi
     path = os.fspath(path)
     if not path.lower().endswith(".gif"):
         raise ValueError(f"{where}: {path!r} does not end in .gif; this writes GIF files only")
-    fps = _check_count(fps, "fps", where, minimum=1)
+    fps = integer(fps, "fps", where, minimum=1)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{where}: the folder {folder!r} does not exist; create it first")
@@ -760,26 +761,11 @@ def _check_callable(f: Any, where: str) -> Callable[[Any, Any], Any]:
     return f
 
 
-def _finite_number(x: Any, name: str, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: {name} must be a number, got {type(x).__name__} {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{where}: {name} must be finite, got {x}")
-    return x
-
-
 def _positive_number(x: Any, name: str, where: str) -> float:
-    x = _finite_number(x, name, where)
+    x = real(x, name, where)
     if x <= 0.0:
         raise ValueError(f"{where}: {name} must be > 0, got {x!r}")
     return x
-
-
-def _check_count(k: Any, name: str, where: str, minimum: int) -> int:
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < minimum:
-        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {k!r}")
-    return int(k)
 
 
 def _make_optimizer(optimizer: Any, params: List[Any], lr: Any, opt_kwargs: dict, where: str) -> Tuple[Any, str]:

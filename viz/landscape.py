@@ -49,7 +49,6 @@ True
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 from dataclasses import dataclass
@@ -58,6 +57,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from autograd_lite import Tensor, Value, gc_paused, no_grad
+from nn.checks import integer, real
 from nn.init import Seed, as_generator
 from nn.layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from nn.train import History, _loss_value
@@ -190,7 +190,7 @@ def loss_surface(
     center = tuple(float(theta0[key][index]) for key, index in refs)
     if grid is None:
         sx, sy = _spans(span, where)
-        t = _symmetric(_count(n, "n", where, minimum=2))
+        t = _symmetric(integer(n, "n", where, minimum=2))
         xs, ys = center[0] + sx * t, center[1] + sy * t
     else:
         xs, ys = _grid(grid, where)
@@ -335,7 +335,7 @@ def random_plane(
         d1, d2, names = _given_directions(directions, theta0, where)
     if grid is None:
         sa, sb = _spans(span, where)
-        t = _symmetric(_count(n, "n", where, minimum=2))
+        t = _symmetric(integer(n, "n", where, minimum=2))
         xs, ys = sa * t, sb * t
     else:
         xs, ys = _grid(grid, where)
@@ -378,10 +378,10 @@ def interpolate(
             f"{where}: the two models have different parameters: {_shapes(theta_a)} and {_shapes(theta_b)}; "
             f"interpolate between two models of the same shape"
         )
-    extend = _real(extend, "extend", where)
+    extend = real(extend, "extend", where)
     if extend < 0.0:
         raise ValueError(f"{where}: extend must be >= 0, got {extend!r}")
-    t = np.linspace(-extend, 1.0 + extend, _count(n, "n", where, minimum=2))
+    t = np.linspace(-extend, 1.0 + extend, integer(n, "n", where, minimum=2))
     coeffs = np.stack([1.0 - t, t], axis=1)  # theta = (1 - t) theta_a + t theta_b: exact at t = 0, 1
     return Line(t=t, loss=_grid_losses(model_a, engine, loss_fn, X, y, [theta_a, theta_b], coeffs, progress, fast, where))
 
@@ -408,7 +408,7 @@ def pca_directions(history: History, n: int = 2) -> PCADirections:
             f"{where}: the history holds {len(M)} parameter snapshot(s); it needs several: "
             f"train with fit(..., snapshot_every=1) (or every few steps)"
         )
-    n = _count(n, "n", where, minimum=1)
+    n = integer(n, "n", where, minimum=1)
     if n > min(len(M) - 1, M.shape[1]):
         raise ValueError(
             f"{where}: n={n} directions, but {len(M)} snapshots of {M.shape[1]} numbers span at most "
@@ -944,23 +944,11 @@ def _flat(state: Mapping[str, np.ndarray], shapes: Mapping[str, Tuple[int, ...]]
     return np.concatenate([np.asarray(state[k], dtype=np.float64).ravel() for k in shapes])
 
 
-def _real(x: Any, name: str, where: str) -> float:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)) or not math.isfinite(float(x)):
-        raise ValueError(f"{where}: {name} must be a finite number, got {x!r}")
-    return float(x)
-
-
-def _count(n: Any, name: str, where: str, minimum: int) -> int:
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {n!r}")
-    return int(n)
-
-
 def _spans(span: Any, where: str) -> Tuple[float, float]:
     pair = span if isinstance(span, (tuple, list)) else (span, span)
     if len(pair) != 2:
         raise ValueError(f"{where}: span is a number or a pair (x span, y span), got {span!r}")
-    sx, sy = (_real(s, "span", where) for s in pair)
+    sx, sy = (real(s, "span", where) for s in pair)
     if sx <= 0.0 or sy <= 0.0:
         raise ValueError(f"{where}: span must be > 0, got {span!r}")
     return sx, sy

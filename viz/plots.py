@@ -37,6 +37,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from autograd_lite import Tensor, Value, is_grad_enabled, no_grad
+from nn.checks import integer, real
 from nn.metrics import _plain, r2_score  # _plain: Values/Tensors in nested lists -> numbers
 from nn.train import History
 
@@ -74,26 +75,11 @@ _NOT_METRICS = {
 # ====================================================================== small checks
 
 
-def _real(x: Any, name: str, where: str) -> float:
-    """``x`` as a finite float (not a bool), or a TypeError naming the argument."""
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not math.isfinite(float(x)):
-        raise TypeError(f"{where}: {name} must be a finite real number, got {x!r}")
-    return float(x)
-
-
-def _int(x: Any, name: str, where: str, minimum: int) -> int:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an int, got {x!r}")
-    if x < minimum:
-        raise ValueError(f"{where}: {name} must be at least {minimum}, got {x}")
-    return int(x)
-
-
 def _range(x_range: Any, where: str, name: str = "x_range") -> Range:
     """``(lo, hi)``: two finite numbers with lo < hi."""
     if not isinstance(x_range, (tuple, list)) or len(x_range) != 2:
         raise TypeError(f"{where}: {name} must be a pair (lo, hi), got {x_range!r}")
-    lo, hi = _real(x_range[0], f"{name}[0]", where), _real(x_range[1], f"{name}[1]", where)
+    lo, hi = real(x_range[0], f"{name}[0]", where), real(x_range[1], f"{name}[1]", where)
     if not lo < hi:
         raise ValueError(f"{where}: {name} must satisfy lo < hi, got ({lo}, {hi}); swap them")
     return lo, hi
@@ -126,7 +112,7 @@ def smooth_series(values: Any, smooth: Union[int, float]) -> np.ndarray:
     if isinstance(smooth, (bool, np.bool_)) or not isinstance(smooth, numbers.Real):
         raise TypeError(f"{where}: smooth must be an int window (>= 1) or a float factor in [0, 1), got {smooth!r}")
     if isinstance(smooth, numbers.Integral):
-        w = _int(smooth, "smooth (a window)", where, minimum=1)
+        w = integer(smooth, "smooth (a window)", where, minimum=1)
         if y.size == 0:
             return y
         # The first len(y) entries of the full convolution with w ones are the trailing
@@ -365,7 +351,7 @@ def plot_predictions(y_true: Any, y_pred: Any, *, ax: Any = None, scale: float =
     p = _one_column(y_pred, "y_pred", where)
     if len(t) != len(p):
         raise ValueError(f"{where}: y_true has {len(t)} values but y_pred has {len(p)}; pass predictions for the same samples")
-    scale = _real(scale, "scale", where)
+    scale = real(scale, "scale", where)
     if scale == 0.0:
         raise ValueError(f"{where}: scale must not be 0 (every point would sit at the origin)")
     if not isinstance(unit, str):
@@ -550,7 +536,7 @@ def _derivative(f: Callable[[Value], Any], x0: float, where: str) -> Tuple[float
 
 def derivative(f: Callable[[Value], Any], x0: float) -> Tuple[float, float]:
     """``(f(x0), f'(x0))``, the slope by the engine: x = Value(x0); f(x).backward(); x.grad."""
-    return _derivative(f, _real(x0, "x0", "derivative"), "derivative")
+    return _derivative(f, real(x0, "x0", "derivative"), "derivative")
 
 
 def plot_function(
@@ -569,11 +555,11 @@ def plot_function(
     """
     where = "plot_function"
     lo, hi = _range(x_range, where)
-    n = _int(n, "n", where, minimum=2)
+    n = integer(n, "n", where, minimum=2)
     xs = np.linspace(lo, hi, n)
     ys = function_values(f, xs)
     if tangent_at is not None:
-        x0 = _real(tangent_at, "tangent_at", where)
+        x0 = real(tangent_at, "tangent_at", where)
         y0, slope = _derivative(f, x0, where)
     fig, ax = new_axes(ax)
     name = getattr(f, "__name__", "f")
@@ -609,7 +595,7 @@ def activation_values(name: str, x: Any, *, w: float = 1.0, b: float = 0.0) -> T
     where = "activation_values"
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"{where}: unknown activation {name!r}; choose one of {list(ACTIVATIONS)}")
-    w, b = _real(w, "w", where), _real(b, "b", where)
+    w, b = real(w, "w", where), real(b, "b", where)
     xs = as_float_array(x, "x", where, ndim=1)
     if not is_grad_enabled():
         raise RuntimeError(f"{where}: called inside no_grad(), where no graph is recorded; call it outside no_grad()")
@@ -646,8 +632,8 @@ def plot_activations(
     if not isinstance(derivatives, (bool, np.bool_)):
         raise TypeError(f"{where}: derivatives must be True or False, got {derivatives!r}")
     lo, hi = _range(x_range, where)
-    xs = np.linspace(lo, hi, _int(n, "n", where, minimum=2))
-    w, b = _real(w, "w", where), _real(b, "b", where)
+    xs = np.linspace(lo, hi, integer(n, "n", where, minimum=2))
+    w, b = real(w, "w", where), real(b, "b", where)
     curves = [activation_values(name, xs, w=w, b=b) for name in names]
     fig, ax = new_axes(ax)
     for i, (name, (ys, dys)) in enumerate(zip(names, curves)):
@@ -672,11 +658,11 @@ def descend_1d(loss: Callable[[Value], Any], x0: float, lr: float, steps: int) -
     (lr too large: the iterates blow up) raises FloatingPointError.
     """
     where = "descend_1d"
-    x = _real(x0, "x0", where)
-    lr = _real(lr, "lr", where)
+    x = real(x0, "x0", where)
+    lr = real(lr, "lr", where)
     if lr <= 0:
         raise ValueError(f"{where}: lr must be positive, got {lr}")
-    steps = _int(steps, "steps", where, minimum=0)
+    steps = integer(steps, "steps", where, minimum=0)
     path = [x]
     for k in range(1, steps + 1):
         _, slope = _derivative(loss, x, where)
@@ -715,14 +701,14 @@ def plot_descent_1d(
     for label, mark in marks.items():
         if not isinstance(mark, (tuple, list)) or len(mark) != 2 or not isinstance(mark[1], str):
             raise TypeError(f"{where}: marks[{label!r}] must be (x, format) such as (2.0, 'g*'), got {mark!r}")
-        points[str(label)] = (_real(mark[0], f"marks[{label!r}] x", where), mark[1])
+        points[str(label)] = (real(mark[0], f"marks[{label!r}] x", where), mark[1])
     if x_range is None:
         xs_all = np.concatenate([path, [x for x, _ in points.values()]])
         span = float(xs_all.max() - xs_all.min()) or 1.0
         lo, hi = float(xs_all.min()) - 0.1 * span, float(xs_all.max()) + 0.1 * span
     else:
         lo, hi = _range(x_range, where)
-    xs = np.linspace(lo, hi, _int(n, "n", where, minimum=2))
+    xs = np.linspace(lo, hi, integer(n, "n", where, minimum=2))
     curve, steps = function_values(loss, xs), function_values(loss, path)
     heights = {label: function_values(loss, [x]) for label, (x, _) in points.items()}
     fig, ax = new_axes(ax)
