@@ -19,7 +19,8 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
-from autograd_lite import Tensor, Value, no_grad
+from autograd_lite import Tensor, no_grad
+from nn.train import _forward, _pred_array
 
 __all__ = ["new_axes", "predict", "as_float_array", "model_engine"]
 
@@ -63,15 +64,8 @@ def predict(model: Any, X: Any, where: str = "predict") -> np.ndarray:
     """
     engine = model_engine(model, where)
     X = as_float_array(X, "X", where, ndim=2)
-    with no_grad():
-        if engine == "tensor":
-            return np.array(model(Tensor.from_numpy(X)).data, dtype=np.float64).reshape(len(X), -1)
-        rows = []
-        for x in X.tolist():
-            out = model(x)
-            out = out if isinstance(out, (list, tuple)) else [out]
-            rows.append([v.data if isinstance(v, Value) else float(v) for v in out])
-        return np.array(rows, dtype=np.float64).reshape(len(X), -1)
+    with no_grad():  # nn.fit's own forward pass and conversion of its predictions
+        return _pred_array(_forward(model, engine, X), engine).reshape(len(X), -1)
 
 
 def as_float_array(x: Any, name: str, where: str, ndim: Optional[int] = None, shape: Optional[Sequence[Optional[int]]] = None) -> np.ndarray:

@@ -60,7 +60,7 @@ from autograd_lite import Tensor, Value, gc_paused, no_grad
 from nn.checks import integer, real
 from nn.init import Seed, as_generator
 from nn.layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
-from nn.train import History, _loss_value
+from nn.train import History, _forward, _loss_value  # nn.fit's forward pass and loss check
 
 from ._figures import as_float_array, model_engine, new_axes
 
@@ -674,7 +674,7 @@ def _grid_losses(
             for g, c in enumerate(coeffs):
                 write(c, basis)
                 out = shortcut.forward(c) if shortcut is not None else _forward(model, engine, X)
-                Z[g] = _loss_number(loss_fn(out, y), engine, where)
+                Z[g] = _loss_value(loss_fn(out, y), engine, where)
                 if bar is not None:
                     bar.update(1)
     finally:
@@ -768,21 +768,9 @@ class _Shortcut:
         return h
 
 
-def _forward(model: Any, engine: str, X: Any) -> Any:
-    """The model's outputs on all of X, as ``nn.evaluate`` computes them."""
-    if engine == "value":
-        return [model(row) for row in X]  # X is already a list of rows (tolist once)
-    return model(Tensor.from_numpy(X))
-
-
 def _model_loss(model: Any, engine: str, loss_fn: Callable[[Any, Any], Any], X: Any, y: np.ndarray, where: str) -> float:
     with no_grad(), gc_paused():
-        return _loss_number(loss_fn(_forward(model, engine, X), y), engine, where)
-
-
-def _loss_number(loss: Any, engine: str, where: str) -> float:
-    # nn.fit's own check: a scalar node of the model's engine, else a TypeError saying so
-    return _loss_value(loss, engine, where)
+        return _loss_value(loss_fn(_forward(model, engine, X), y), engine, where)
 
 
 def _progress_bar(total: int, progress: Optional[bool], where: str) -> Any:
@@ -829,7 +817,7 @@ def _check_inputs(model: Any, loss_fn: Any, data: Any, where: str) -> Tuple[str,
         raise ValueError(f"{where}: X and y need one row per sample; got X of shape {X.shape} and y of shape {y.shape}")
     if len(X) == 0:
         raise ValueError(f"{where}: data is empty (X of shape {X.shape})")
-    return engine, (X.tolist() if engine == "value" else X), y
+    return engine, X, y
 
 
 def _float_state(model: Any, where: str = "") -> State:
