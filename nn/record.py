@@ -72,12 +72,14 @@ class CallRecord:
 
 def _named_modules(module: Any) -> Iterator[Tuple[str, Any]]:
     """``named_modules()``, plus the neurons of scalar Layers (which are not state children)."""
+    from .scalar import Layer  # here, not at the top: scalar.py imports this module
+
     named = getattr(module, "named_modules", None)
     if named is None:
         return
     for name, sub in named():
         yield name, sub
-        for j, neuron in enumerate(getattr(sub, "neurons", ()) if type(sub).__name__ == "Layer" else ()):
+        for j, neuron in enumerate(sub.neurons if isinstance(sub, Layer) else ()):
             yield (f"{name}.neurons.{j}" if name else f"neurons.{j}"), neuron
 
 

@@ -399,8 +399,9 @@ def test_graph_drawing_imports_nothing_that_mutates_graphs() -> None:
     project = {n for n in names if n.split(".")[0] in ("autograd_lite", "nn")}
     # autograd_lite.tensor: the Tensor type and its `_accumulate`, which viz runs only on
     # throwaway holders (test_viz_tensor.py checks that no Tensor graph changes);
-    # nn.record: draw_model records which module makes which node while the model runs.
-    assert project <= {"autograd_lite.engine", "autograd_lite.graph", "autograd_lite.tensor", "nn.record"}, project
+    # nn.record: draw_model records which module makes which node while the model runs;
+    # nn.scalar: clusters tell a Neuron's call from a layer's.
+    assert project <= {"autograd_lite.engine", "autograd_lite.graph", "autograd_lite.tensor", "nn.record", "nn.scalar"}, project
 
 
 # ---------------------------------------------------------------------- backward frames

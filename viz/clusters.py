@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
+from nn.scalar import Neuron
+
 __all__ = ["Cluster", "Clusters", "find_clusters", "COLLAPSE_LEVELS"]
 
 COLLAPSE_LEVELS = ("layer", "neuron")
@@ -142,7 +144,7 @@ def find_clusters(record: Any, order: Sequence[Any], index: Dict[int, int], inpu
         c.own = [i for i in c.members if i not in child_members]
     for c in sorted(found, key=lambda c: (len(c.members), c.key)):  # children before parents
         kinds = {found[ch].kind for ch in c.children}
-        c.kind = "neuron" if type(c.module).__name__ == "Neuron" else ("model" if kinds - {"neuron"} else "layer")
+        c.kind = "neuron" if isinstance(c.module, Neuron) else ("model" if kinds - {"neuron"} else "layer")
     calls_seen: Dict[int, int] = {}
     for c in found:
         calls_seen[id(c.module)] = calls_seen.get(id(c.module), 0) + 1
