@@ -8,7 +8,8 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
 
-def test_readme_tour_runs_and_prints_what_it_says() -> None:
+def test_readme_tour_runs_and_prints_what_it_says(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # files the tour saves land here, not in the checkout
     blocks = re.findall(r"```pycon\n(.*?)```", README, flags=re.S)
     assert blocks, "the README has no pycon tour"
     parser = doctest.DocTestParser()
