@@ -43,6 +43,7 @@ LOG_LINE = re.compile(r"^\[(?P<name>\w+)\] (?P<event>\w+)(?P<fields>(?: +\w+=\S+
 
 MODES = ("default", "fast", "full")
 _PLAIN = (bool, int, float, str, tuple, list)  # what counts as a config name
+_IPYTHON = {"In", "Out"}  # a notebook's own globals, not config
 
 
 def in_notebook() -> bool:
@@ -51,6 +52,8 @@ def in_notebook() -> bool:
 
 
 def _format(value: Any) -> str:
+    if hasattr(value, "tolist"):  # numpy scalars and arrays: plain numbers, no padding
+        value = value.tolist()
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, float):
@@ -111,7 +114,9 @@ class Lesson:
         self.started = time.perf_counter()
         self.records: List[Dict[str, Any]] = []
         self.files: List[Path] = []
-        names = {k: v for k, v in config.items() if not k.startswith("_") and isinstance(v, _PLAIN)}
+        names = {
+            k: v for k, v in config.items() if not k.startswith("_") and k not in _IPYTHON and isinstance(v, _PLAIN)
+        }
         modes = {"fast": dict(fast or {}), "full": dict(full or {})}
         for mode, overrides in modes.items():
             unknown = sorted(set(overrides) - set(names))
@@ -256,6 +261,10 @@ class Lesson:
             )
         self.files.append(target)
         return target
+
+    def show(self, obj: Any) -> None:
+        """Display ``obj`` inline in a notebook (a graph, a figure); nothing in a script."""
+        self._show(obj)
 
     def _show(self, obj: Any) -> None:
         if in_notebook():

@@ -69,7 +69,7 @@ lesson.log("neuron", o=o.data, grad_n=n.grad, grad_x1=x1.grad, grad_w1=w1.grad, 
 frames = viz.backward_frames(o)
 written = viz.save_frames(frames, lesson.path("backward"), gif=True)
 lesson.files += written
-frames[len(frames) // 2]  # in a notebook: the middle step, inline
+lesson.show(frames[len(frames) // 2])  # in a notebook: the middle step, inline
 lesson.log("frames", steps=len(frames), files=len(written), matches_backward=frames[-1].info["grads"][0] == x1.grad)
 
 # %% [markdown]

@@ -10,7 +10,9 @@ and jupytext also read):
     # %%                  a code cell starts here
     # %% [markdown]       a markdown cell: the "# " comment lines that follow
 
-The module docstring becomes the first markdown cell (its first line the title). Cell
+The module docstring becomes the first markdown cell (its first line the title). A code
+cell that ends in a call of the kit (``lesson.save(...)``, ``lesson.finish()``) gets a
+``;`` so that Jupyter does not echo the returned path or summary under it. Cell
 ids are derived from the script's name and the cell's position, so the same script
 always gives byte-identical notebooks. Notebooks are written without outputs; run them
 (or ``jupyter nbconvert --execute``) to see the figures inline.
@@ -49,6 +51,25 @@ def _cell(kind: str, lines: List[str], cell_id: str) -> Dict[str, Any]:
     return cell
 
 
+def _quiet_kit_call(lines: List[str]) -> List[str]:
+    """End the cell with ``;`` when its last statement is a ``lesson.*(...)`` call."""
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return lines  # a cell of a larger statement; leave it as written
+    last = tree.body[-1] if tree.body else None
+    if (
+        isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+        and isinstance(last.value.func, ast.Attribute) and isinstance(last.value.func.value, ast.Name)
+        and last.value.func.value.id == "lesson" and last.end_lineno is not None
+    ):
+        lines = list(lines)
+        row, col = last.end_lineno - 1, last.end_col_offset or 0
+        text = lines[row].encode()  # ast columns count UTF-8 bytes
+        lines[row] = (text[:col] + b";" + text[col:]).decode()  # before any trailing comment
+    return lines
+
+
 def _docstring_markdown(doc: str) -> List[str]:
     lines = doc.strip("\n").split("\n")
     return [f"# {lines[0].strip()}", *lines[1:]]
@@ -84,6 +105,7 @@ def notebook(script: Path) -> Dict[str, Any]:
     if any(s.strip() for s in current):
         chunks.append((kind, current))
 
+    chunks = [(k, _quiet_kit_call(c) if k == "code" else c) for k, c in chunks]
     cells = [_cell(k, c, f"{script.stem}-{i:02d}") for i, (k, c) in enumerate(chunks)]
     return {
         "cells": cells,
