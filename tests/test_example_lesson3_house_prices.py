@@ -1,0 +1,147 @@
+"""Lesson 3 (house prices): the script's claims, read from its summary and re-checked.
+
+The script runs once (``--fast``) for the module. Every derivative claim is checked
+again here with numpy alone, from the notes' raw table and the logged weights: central
+differences of E, without the engine.
+"""
+
+import numpy as np
+import pytest
+
+from example_runner import event, events, run_example
+
+NAME = "lesson3_house_prices"
+
+# The notes' table: (size, bedrooms) -> sold price.
+HOUSES = np.array(
+    [
+        [2104, 3, 399900], [1600, 3, 329900], [2400, 3, 369000], [1416, 2, 232000], [3000, 4, 539900],
+        [1985, 4, 299900], [1534, 3, 314900], [1427, 3, 198999], [1380, 3, 212000], [1494, 3, 242500],
+    ],
+    dtype=np.float64,
+)
+# The notes' naming of the 21 weights, as state-dict entries (w_k is KEYS[k - 1]).
+KEYS = (
+    [f"0.bias[{j}]" for j in range(5)]
+    + [f"0.weight[{j},0]" for j in range(5)]
+    + [f"0.weight[{j},1]" for j in range(5)]
+    + ["2.bias[0]"]
+    + [f"2.weight[0,{j}]" for j in range(5)]
+)
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory):
+    return run_example(NAME, tmp_path_factory.mktemp(NAME), "--fast")
+
+
+@pytest.fixture(scope="module")
+def data():
+    """X (10, 2) and y (10,) standardised with numpy (ddof=0), independently of nn.data."""
+    Z = (HOUSES - HOUSES.mean(axis=0)) / HOUSES.std(axis=0)
+    return Z[:, :2], Z[:, 2]
+
+
+def E_numpy(w, X, y):
+    """E = 1/2 sum (y - y_pred)^2 of the 2-5-1 sigmoid network in the notes' naming."""
+    s = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    h = s(w[0:5] + X[:, :1] * w[5:10] + X[:, 1:2] * w[10:15])  # (10, 5)
+    y_pred = s(w[15] + h @ w[16:21])  # (10,)
+    return 0.5 * np.sum((y - y_pred) ** 2)
+
+
+def test_the_21_weights_are_named_as_in_the_notes(summary):
+    rows = events(summary, "dE_dw")
+    assert [r["w"] for r in rows] == [f"w{k}" for k in range(1, 22)]
+    assert [r["key"] for r in rows] == KEYS
+
+
+def test_hand_derivatives_equal_the_engine(summary):
+    rows = events(summary, "dE_dw")
+    for r in rows:
+        assert r["hand"] == pytest.approx(r["engine"], abs=1e-12), r["w"]
+    assert event(summary, "derivatives")["max_hand_vs_engine"] < 1e-12
+
+
+def test_engine_derivatives_match_numpy_central_differences(summary, data):
+    X, y = data
+    rows = events(summary, "dE_dw")
+    w = np.array([r["value"] for r in rows])
+    assert E_numpy(w, X, y) == pytest.approx(event(summary, "derivatives")["E"], rel=1e-12)
+    eps = 1e-6
+    for k, r in enumerate(rows):
+        e = np.zeros(21)
+        e[k] = eps
+        numeric = (E_numpy(w + e, X, y) - E_numpy(w - e, X, y)) / (2 * eps)
+        assert r["engine"] == pytest.approx(numeric, abs=1e-7), r["w"]
+
+
+def test_gradcheck_passes(summary):
+    d = event(summary, "derivatives")
+    assert d["gradcheck"] is True and d["n"] == 21
+    assert d["max_engine_vs_numeric"] < 1e-6
+    assert d["E_notes_formula"] == pytest.approx(d["E"], rel=1e-12)  # the model is the notes' network
+
+
+def test_house_price_loss_falls_towards_but_not_below_the_sigmoid_floor(summary, data):
+    _, y = data
+    floor = 0.5 * np.sum((y - np.clip(y, 0, 1)) ** 2)  # the best a (0, 1) output can do
+    E0 = event(summary, "derivatives")["E"]
+    for engine in ("value", "tensor"):
+        run = event(summary, "train", engine=engine)
+        assert run["initial_loss"] == pytest.approx(E0, rel=1e-12)
+        assert run["final_loss"] < run["initial_loss"]
+        assert run["final_loss"] > floor
+        assert run["E_floor"] == pytest.approx(floor, rel=1e-12)
+    tensor = event(summary, "train", engine="tensor")
+    assert tensor["final_loss"] < 0.95 * tensor["initial_loss"]
+
+
+def test_value_and_tensor_agree(summary):
+    agree = event(summary, "agree")
+    assert agree["epochs"] == event(summary, "train", engine="value")["epochs"]
+    assert agree["max_loss_diff"] < 1e-10
+    assert agree["max_weight_diff"] < 1e-10
+
+
+def test_our_twin_of_the_notes_pytorch_model_matches_pytorch(summary, torch):
+    p = event(summary, "pytorch")
+    assert p["installed"] is True and p["output"] == "linear"
+    assert p["max_loss_diff"] < 1e-9
+    assert p["final_E"] < p["sigmoid_out_final_E"]  # a linear output has no floor
+
+
+def test_vanishing_and_exploding_gradients(summary):
+    v = event(summary, "vanishing")
+    assert v["first_over_last"] < 1e-4  # sigmoid stack: the first layer hardly learns
+    assert v["relu_he_first_over_last"] > 1e-2  # ReLU + He: the same order throughout
+    x = event(summary, "exploding")
+    assert x["growth"] == pytest.approx(x["first_layer_grad"] / x["he_first_layer_grad"])
+    assert x["growth"] > 1e3 and x["per_layer"] > 2
+    s = event(summary, "saturated")
+    assert s["shrink"] < 0.1 and s["saturated_share"] > 0.25
+
+
+def test_dead_relus_stay_dead(summary):
+    d = event(summary, "dead_relu")
+    assert d["healthy"] < 0.2
+    assert d["after_big_step"] > d["healthy"]
+    assert d["dead_at_start"] == 1.0 and d["dead_after_training"] == 1.0
+    assert d["first_layer_grad"] == 0.0  # exactly: relu'(z) = 0 for every sample
+    assert d["final_loss"] >= d["constant_E"] - 1e-9  # no better than predicting the mean
+
+
+def test_too_large_learning_rate_diverges_and_fit_stops(summary):
+    runs = events(summary, "learning_rate")
+    assert len(runs) == 3
+    *fine, big = sorted(runs, key=lambda r: r["lr"])
+    assert big["stopped"].startswith("non-finite loss") and big["grew"] is True
+    assert big["epochs"] < summary["config"]["lr_epochs"]  # stopped before the end
+    for r in fine:
+        assert r["stopped"] is None and r["final_loss"] < r["initial_loss"]
+
+
+def test_figures_written(summary):
+    assert set(summary["files"]) == {
+        "loss.png", "predictions.png", "gradient_flow.png", "saturation.png", "dead_relus.png", "learning_rates.png",
+    }
