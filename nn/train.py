@@ -272,6 +272,17 @@ class History:
 # ---------------------------------------------------------------------- fit
 
 
+def _scaled_mean(batch_losses: List[Tuple[float, int]]) -> float:
+    """The size-weighted mean of finite losses whose weighted sum overflows float64.
+
+    A diverging run can reach a loss near 1e308, finite, whose sum with the others is
+    inf; dividing each by the largest first keeps the mean finite (it is at most that
+    largest loss).
+    """
+    top = max(abs(v) for v, _ in batch_losses)
+    return top * (sum((v / top) * n for v, n in batch_losses) / sum(n for _, n in batch_losses))
+
+
 def fit(
     model: Any,
     loss_fn: Callable[[Any, np.ndarray], Any],
@@ -376,6 +387,7 @@ def fit(
                 bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
             seen = 0  # samples this epoch, to weight each batch's mean loss by its size
             loss_sum = 0.0
+            batch_losses: List[Tuple[float, int]] = []  # for the mean when loss_sum overflows
             metric_sums = {n: 0.0 for n in metrics}
             for Xb, yb in _batches(train_batches, "data", engine, epoch):
                 lr = _read_lr(optimizer)  # before the step: the lr this step uses
@@ -394,6 +406,7 @@ def fit(
                 n = len(Xb)
                 seen += n
                 loss_sum += loss_value * n
+                batch_losses.append((loss_value, n))
                 if metrics:
                     pred_array = _pred_array(pred, engine)
                     for name, fn in metrics.items():
@@ -408,7 +421,7 @@ def fit(
                     bar.update(1)
 
             # ---- end of epoch: record, validate, schedule, callbacks, log
-            history.epoch_loss.append(loss_sum / seen)
+            history.epoch_loss.append(loss_sum / seen if math.isfinite(loss_sum) else _scaled_mean(batch_losses))
             for name in metrics:
                 history.metrics[name].append(metric_sums[name] / seen)
             if has_val:

@@ -608,3 +608,21 @@ def test_classification_with_integer_labels(engine):
     assert evaluate(model, cross_entropy, list(batches), {"acc": accuracy}) == pytest.approx(
         evaluate(model, cross_entropy, (X, labels), {"acc": accuracy}), rel=1e-12
     )
+
+
+def test_epoch_loss_of_huge_finite_losses_is_their_mean_not_inf():
+    # A diverging run can reach losses near 1e308: finite, but their size-weighted sum is
+    # not. The epoch's loss must still be their mean (here all equal, so that number).
+    model = TensorMLP(1, [1], seed=0)
+    X, y = np.arange(6.0).reshape(6, 1), np.zeros((6, 1))
+    batches = [(X[:4], y[:4]), (X[4:], y[4:])]
+    big = 1.5e308
+    history = fit(model, lambda p, t: (p * 0.0).sum() + big, batches, SGD(model.parameters(), lr=0.1), 1, log_every=0)
+    assert history.loss == [big, big]
+    assert history.epoch_loss == [pytest.approx(big, rel=1e-15)]
+    # and unequal ones: (4 * a + 2 * b) / 6, computed without overflow
+    a, b = 1.0e308, 1.6e308
+    losses = iter([a, b])
+    history = fit(model, lambda p, t: (p * 0.0).sum() + next(losses), batches, SGD(model.parameters(), lr=0.1), 1,
+                  log_every=0)
+    assert history.epoch_loss == [pytest.approx(4 / 6 * a + 2 / 6 * b, rel=1e-15)]
