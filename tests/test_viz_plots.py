@@ -519,3 +519,15 @@ def test_plots_draw_on_a_given_axes(trained):
     assert len(fig.axes) == 3  # the two panels and the metric's twin
     value, slope = derivative(lesson2, 0.0)
     assert lines_by_gid(right)["tangent"].get_ydata()[0] == pytest.approx(value + slope * (-5.0 - 0.0))  # at x = -5
+
+
+def test_log_scale_history_of_a_run_that_blew_up_draws_without_overflow(tmp_path) -> None:
+    # Losses up to 1.7e308 (finite) and down to 1e-12: matplotlib's own log padding and
+    # ticks would overflow (a RuntimeWarning, an error under this suite's settings).
+    for losses in ([7.2, 5.0, 1e10, 7.1e307], [1e-12, 3.0, 1.7e308], [2.0, 1.0, 0.5]):
+        ax = plot_history(losses, logy=True)
+        ax.figure.savefig(tmp_path / "h.png")
+        lo, hi = ax.get_ylim()
+        assert ax.get_yscale() == "log" and lo <= min(losses) and lo > 0
+        assert hi >= min(max(losses), 1e200)  # everything shown up to 1e200; beyond, off the top
+        plt.close(ax.figure)

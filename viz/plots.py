@@ -310,7 +310,17 @@ def plot_history(
         if label is not None:
             ax.legend()
     if logy:
-        ax.set_yscale("log")
+        # matplotlib pads the limits, and places decade ticks, in log space, which overflows
+        # (numpy warnings) for a diverging run's loss near 1e308: pad them here instead,
+        # kept within 1e-200..1e200, where the ticks one stride beyond still fit in a float
+        # (a run past it leaves the top of the plot: it has blown up).
+        ys = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()] or [np.ones(1)])
+        ys = ys[np.isfinite(ys) & (ys > 0)]
+        with np.errstate(over="ignore"):
+            ax.set_yscale("log")
+        if ys.size:
+            top = min(ys.max(), 1e200) * 1.5
+            ax.set_ylim(min(max(ys.min(), 1e-200) / 1.5, top / 10), top)
     ax.set_xlabel(per)
     ax.set_ylabel("loss")
     return ax
