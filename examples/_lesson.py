@@ -241,7 +241,7 @@ class Lesson:
             self._show_animation(obj)
             import matplotlib.pyplot as plt
 
-            plt.close(obj._fig)  # the animation keeps its figure; done with it now
+            plt.close(obj._fig)  # type: ignore[attr-defined]  # the animation keeps its figure (no public name)
         elif hasattr(obj, "pipe") and hasattr(obj, "source"):  # viz's DotGraph
             from viz.render import INSTALL_HINT, RendererNotFound
 

@@ -25,7 +25,7 @@ import ast
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -85,8 +85,9 @@ def notebook(script: Path) -> Dict[str, Any]:
     body_start = tree.body[0].end_lineno or 0  # the line after the docstring
     lines = text.split("\n")[body_start:]
 
-    chunks: List[tuple] = [("markdown", _docstring_markdown(doc))]
-    kind, current = "code", []
+    chunks: List[Tuple[str, List[str]]] = [("markdown", _docstring_markdown(doc))]
+    kind = "code"
+    current: List[str] = []
     for line in lines:
         if line.startswith("# %%"):
             if any(s.strip() for s in current):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from example_runner import ROOT  # noqa: F401  (puts examples/ on sys.path)
+import example_runner  # noqa: F401  (puts examples/ on sys.path)
 from _lesson import LOG_LINE, Lesson
 
 
