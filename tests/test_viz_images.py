@@ -99,6 +99,8 @@ def test_plot_pca_scatters_the_scores_by_class_with_variance_in_the_labels(digit
         mask = y == int(label)
         np.testing.assert_allclose(coll.get_offsets(), result.scores[mask])
     assert ax.get_xlabel() == f"PC1 ({100 * result.explained[0]:.1f}% of variance)"
+    assert ax.get_legend().get_title().get_text() == "label"
+    assert plot_pca(X, y, legend_title="digit").get_legend().get_title().get_text() == "digit"
     # weight rows of a layer work the same way (one point per neuron)
     model = nn.TensorMLP(64, [50, 10], seed=0)
     ax = plot_pca(model.state_dict()["0.weight"], title="first-layer weights")

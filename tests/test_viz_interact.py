@@ -413,3 +413,14 @@ def test_widget_in_a_kernel_shows_a_png(ipywidgets, monkeypatch):
     shown.clear()
     widget.kwargs_widgets[0].value = 3.0
     assert len(shown) == 1 and shown[0].data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_param_keys_name_where_each_of_the_seven_lives() -> None:
+    import viz
+
+    params = dict(zip(interact.PARAM_NAMES, [0.5, -1.5, 2.0, -2.5, 3.0, -3.5, 4.0]))
+    model = interact.network_from_params(params)  # the scalar MLP
+    named = dict(model.named_parameters())
+    assert set(viz.PARAM_KEYS) == set(viz.PARAM_NAMES) and len(named) == 7
+    for name, key in viz.PARAM_KEYS.items():
+        assert named[key].data == params[name], name

@@ -27,10 +27,12 @@ Figures (matplotlib; each takes ``ax=None`` and returns its Axes or Figure, neve
   ``least_squares_loss``, ``run_descent``, ``plot_lr_panel``, ``function_surface`` (for the
   3-D plots), ``animate_descent``, ``save_gif``                                                             (viz.descent)
 * classifiers: ``plot_decision_boundary``, ``plot_neuron_maps``            (viz.boundary)
-* inside training: ``plot_gradient_flow``, ``dead_relu_fraction``, ``plot_activation_hist``
-                                                                           (viz.inside)
+* inside training: ``plot_gradient_flow``, ``dead_relu_fraction``, ``plot_activation_hist``,
+  ``saturation``                                                           (viz.inside)
 * sliders: ``interact_activation``, ``interact_network`` (ipywidgets in Jupyter, a static
-  grid of panels elsewhere)                                                (viz.interact)
+  grid of panels elsewhere); ``PARAM_NAMES`` and ``PARAM_KEYS`` (the 7 parameters'
+  names and state-dict entries)                                            (viz.interact)
+* ``predict(model, X)``: a float64 (N, nout) array from either engine, under no_grad
 
 viz only reads: nothing here changes a ``.grad``, a node, or (after it returns) a model.
 """
@@ -54,6 +56,7 @@ from .descent import (
     run_descent,
     save_gif,
 )
+from ._figures import predict
 from .frames import save_frames
 from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, draw_graph, draw_model, to_text
 from .images import PCA, pca, plot_images, plot_matrix, plot_pca
@@ -65,8 +68,11 @@ from .inside import (
     plot_activation_hist,
     plot_dead_relus,
     plot_gradient_flow,
+    saturation,
 )
 from .interact import (
+    PARAM_KEYS,
+    PARAM_NAMES,
     activation_curve,
     fit_network,
     interact_activation,
@@ -182,6 +188,10 @@ __all__ = [
     "plot_decision_boundary",
     "plot_neuron_maps",
     "layer_activations",
+    "saturation",
+    "PARAM_NAMES",
+    "PARAM_KEYS",
+    "predict",
     "gradient_norms",
     "GradStats",
     "plot_gradient_flow",

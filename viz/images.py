@@ -163,9 +163,10 @@ def plot_pca(
     cmap: str = "tab10",
     title: Optional[str] = None,
     s: float = 12.0,
+    legend_title: str = "label",
 ) -> Any:
     """The rows of ``X`` on their first two principal components, coloured by ``labels``
-    (a legend entry per class); returns the Axes. Axis labels give each component's share
+    (a legend entry per class, under ``legend_title``); returns the Axes. Axis labels give each component's share
     of the variance. Rows can be samples (the digits) or a layer's weight rows (neurons)."""
     where = "plot_pca"
     result = pca(X, 2)
@@ -185,7 +186,7 @@ def plot_pca(
         for k, c in enumerate(classes):
             mask = lab == c
             ax.scatter(pc1[mask], pc2[mask], s=s, color=colors(k % colors.N), label=str(c))
-        ax.legend(title="label", fontsize=8, markerscale=1.5, loc="best")
+        ax.legend(title=legend_title, fontsize=8, markerscale=1.5, loc="best")
     ax.set_xlabel(f"PC1 ({100 * result.explained[0]:.1f}% of variance)")
     ax.set_ylabel(f"PC2 ({100 * result.explained[1]:.1f}% of variance)")
     ax.set_title(title if title is not None else f"{len(pc1)} rows of {result.mean.size} numbers, first two principal components")

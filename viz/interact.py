@@ -56,6 +56,7 @@ from ._figures import as_float_array, predict
 
 __all__ = [
     "PARAM_NAMES",
+    "PARAM_KEYS",
     "ACTIVATIONS",
     "activation_curve",
     "network_curve",
@@ -69,6 +70,12 @@ __all__ = [
 
 # The lesson's names for the 7 parameters, in the order the sliders show them.
 PARAM_NAMES: Tuple[str, ...] = ("v1", "v2", "a1", "a2", "w1", "w2", "b")
+# Where each lives in the state dict (and in named_parameters() of the scalar MLP):
+# v = 0.weight, a = 0.bias, w = 2.weight, b = 2.bias.
+PARAM_KEYS: Dict[str, str] = {
+    "v1": "0.weight[0, 0]", "v2": "0.weight[1, 0]", "a1": "0.bias[0]", "a2": "0.bias[1]",
+    "w1": "2.weight[0, 0]", "w2": "2.weight[0, 1]", "b": "2.bias[0]",
+}
 
 # Activation name -> what it does to a Tensor z = w*x + b (all of them engine ops).
 ACTIVATIONS: Dict[str, Callable[[Tensor], Tensor]] = {
@@ -223,7 +230,10 @@ def fit_network(
     symmetric target like -x**2, both hidden units facing the same way can only make a
     monotone curve, whose best fit is flat. That is lesson 1's "multiple optima"; the
     default seed starts elsewhere, another seed or a hand-set start gets out.
-    ``engine="tensor"`` trains the TensorMLP twin instead (the same numbers, faster).
+    ``engine="tensor"`` trains the TensorMLP twin instead (faster). The two start from the
+    same numbers and agree to about 1e-14 for a long while; late in a long run, Adam near
+    the minimum bounces and amplifies the different rounding of the two engines, so final
+    losses can differ in their third digit.
     """
     where = "fit_network"
     if not is_real(steps) or int(steps) != steps or steps < 1:
