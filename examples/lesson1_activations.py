@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import nn
 import viz
 from autograd_lite import Tensor
-from viz.interact import PARAM_NAMES  # ("v1", "v2", "a1", "a2", "w1", "w2", "b")
+from viz import PARAM_NAMES  # ("v1", "v2", "a1", "a2", "w1", "w2", "b")
 from _lesson import Lesson, in_notebook
 
 # -- config: plain names; any of them can be set from the command line as --name=value
@@ -146,9 +146,7 @@ if in_notebook():
 # on the same loss written out with Tensor ops, so the engine differentiates it.
 
 # %%
-# Each parameter's place in the state dict (see viz/interact.py).
-KEYS = {"v1": "0.weight[0, 0]", "v2": "0.weight[1, 0]", "a1": "0.bias[0]", "a2": "0.bias[1]",
-        "w1": "2.weight[0, 0]", "w2": "2.weight[0, 1]", "b": "2.bias[0]"}
+KEYS = viz.PARAM_KEYS  # each parameter's place in the state dict: {"v1": "0.weight[0, 0]", ...}
 x_fit = np.linspace(-1.0, 1.0, 41)  # the 41 points of the fit
 t_fit = 0.9 - 0.8 * x_fit**2  # -x**2 mapped onto [0.1, 0.9], as above
 X_fit = Tensor(x_fit)  # (41,) a constant: requires_grad is False

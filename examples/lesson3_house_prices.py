@@ -367,7 +367,7 @@ saturated_net = nn.TensorMLP(2, [5, 1], activation="sigmoid", output_activation=
 saturated_net.load_state_dict({k: saturate_scale * v for k, v in normal_net.state_dict().items()})
 g_normal, g_saturated = backward_on_houses(normal_net), backward_on_houses(saturated_net)
 hidden_acts = viz.layer_activations(saturated_net, X)[0][1]  # (10, 5): h_j for every house
-lesson.log("saturated", scale=saturate_scale, saturated_share=viz.inside.saturation("sigmoid", hidden_acts),
+lesson.log("saturated", scale=saturate_scale, saturated_share=viz.saturation("sigmoid", hidden_acts),
            hidden_grad=g_saturated["0.weight"].mean, normal_hidden_grad=g_normal["0.weight"].mean,
            shrink=g_saturated["0.weight"].mean / g_normal["0.weight"].mean)
 fig = viz.plot_activation_hist(saturated_net, X, bins=20)

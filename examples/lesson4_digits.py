@@ -197,8 +197,8 @@ lesson.save(fig, "weights.png")
 # the digit each unit pushes up most (the largest entry of its column of W2).
 W1 = model[0].weight.data  # (50, 64)
 favourite = model[2].weight.data.argmax(axis=0)  # (10, 50) -> (50,)
-ax = viz.plot_pca(W1, favourite.tolist(), title="first-layer weight rows (hidden units) after training", s=30)
-ax.get_legend().set_title("favourite digit")
+ax = viz.plot_pca(W1, favourite.tolist(), title="first-layer weight rows (hidden units) after training", s=30,
+                  legend_title="favourite digit")
 lesson.save(ax.figure, "pca_weights.png")
 
 # %% [markdown]

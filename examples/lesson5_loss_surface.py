@@ -21,7 +21,6 @@ import numpy as np
 
 import nn
 import viz
-from autograd_lite import Tensor, no_grad
 from _lesson import Lesson
 
 # -- config: plain names; any of them can be set from the command line as --name=value
@@ -214,8 +213,7 @@ lesson.log("mlp", sizes=[1, *hidden, 1], params=mlp.num_parameters(), epochs=mlp
 
 fig, ax = plt.subplots(figsize=(8, 5))
 ax.scatter(X_test[:, 0], y_test, s=6, alpha=0.4, color="0.5", label="test data")
-with no_grad():  # a picture: no graph
-    curve = mlp(Tensor(xs_line[:, None])).data[:, 0]  # (400, 1) -> (400, 1)
+curve = viz.predict(mlp, xs_line[:, None])[:, 0]  # (400, 1) -> (400, 1), no graph recorded
 ax.plot(xs_line, curve, "-", color="tab:green", linewidth=2.5, label=f"1-16-16-1 tanh, test MSE {mlp_loss:.1f}")
 ax.plot(xs_line, path[-1, 1] * np.tanh(path[-1, 0] * xs_line), "-", color="tab:red", linewidth=2.5,
         label=f"two weights after SGD, test MSE {path_loss[-1]:.1f}")
