@@ -181,6 +181,22 @@ lesson.log(
 model.zero_grad()
 
 # %% [markdown]
+# ## The graph that backward() walks
+#
+# The loss of one house as a computation graph, boxed by module: each hidden neuron
+# inside the hidden layer inside the network. Each parameter's grad cell is its dE/dw
+# for this house alone (the gradients are simulated from the graph; no `.grad` changes).
+# Node by node it is 64 values; drawn one node per neuron, it is the picture of the
+# notes' network with its numbers on it.
+
+# %%
+graph = viz.draw_model(model, X[0], y[:1], nn.half_sse)  # every node (open the SVG and zoom)
+lesson.save(graph, "graph_one_house.svg")
+neurons = viz.draw_model(model, X[0], y[:1], nn.half_sse, collapse="neuron")  # one node per neuron
+lesson.save(neurons, "graph_neurons.svg")
+lesson.log("graph", values=graph.info["nodes"], house=0)
+
+# %% [markdown]
 # ## Training: full-batch gradient descent, on both engines
 #
 # w <- w - eta dE/dw with eta = 1e-3, every epoch on all ten houses (`nn.fit` with

@@ -44,6 +44,7 @@ GALLERY: Dict[str, List[Tuple[str, str]]] = {
         ("line_fit.gif", "the line fitting the data, step by step"),
     ],
     "lesson3_house_prices": [
+        ("graph_neurons.svg", "one house's loss through the 2-5-1 network, one node per neuron"),
         ("predictions.png", "house prices: predicted against actual, in thousands"),
         ("gradient_flow.png", "gradient norm per layer: vanishing, healthy, exploding"),
         ("dead_relus.png", "dead ReLUs: what a large negative bias does"),

@@ -144,4 +144,20 @@ def test_too_large_learning_rate_diverges_and_fit_stops(summary):
 def test_figures_written(summary):
     assert set(summary["files"]) == {
         "loss.png", "predictions.png", "gradient_flow.png", "saturation.png", "dead_relus.png", "learning_rates.png",
+        "graph_one_house.svg", "graph_neurons.svg",
     }
+
+
+def test_graphs_of_one_house_show_its_loss_and_every_neuron(summary, data):
+    import html
+    from pathlib import Path
+
+    out = Path(event(summary, "config")["out"])
+    w = np.array([r["value"] for r in events(summary, "dE_dw")])  # w1..w21 as logged
+    X, y = data
+    E0 = E_numpy(w, X[:1], y[:1])  # the first house's loss, by numpy alone
+    full = html.unescape((out / "graph_one_house.svg").read_text())
+    neurons = html.unescape((out / "graph_neurons.svg").read_text())
+    assert f"data {E0:.4f}" in full and f"data {E0:.4f}" in neurons
+    assert event(summary, "graph")["values"] > 21  # every weight is a node, and more
+    assert all(f"neuron {j} of layer 0" in neurons for j in range(5)) and "neuron 0 of layer 2" in neurons
