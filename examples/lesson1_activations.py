@@ -124,6 +124,20 @@ ax_loss.set_ylabel("loss (MSE)")
 fig.tight_layout()
 lesson.save(fig, "network_fit.png")
 
+# %% [markdown]
+# The fitted network at one input, x = 0.5, as the engine sees it: every node of f(x),
+# the seven parameters named as in the notes, boxed by neuron and layer, each with its
+# value and its gradient df/d(parameter) (simulated from the graph; nothing changes).
+
+# %%
+with nn.record_calls() as record:
+    f_half = model([0.5])[0]  # f(0.5), one Value
+f_half.label = "f(0.5)"
+named = dict(model.named_parameters())
+graph = viz.draw_graph(f_half, modules=record, grads="computed", params={name: named[key] for name, key in viz.PARAM_KEYS.items()})
+lesson.save(graph, "network_graph.svg")
+lesson.log("graph", x=0.5, f=f_half.data, values=graph.info["nodes"])
+
 # %%
 # In Jupyter: the notes' 7 sliders, with a "fit with the engine" button.
 if in_notebook():

@@ -35,6 +35,7 @@ GALLERY: Dict[str, List[Tuple[str, str]]] = {
     ],
     "lesson1_activations": [
         ("network_fit.png", "the 7-parameter sigmoid network, fitted to -x**2 by the engine"),
+        ("network_graph.svg", "the fitted network at x = 0.5: the notes' names, values and gradients"),
         ("landscape.png", "random starts and their descent paths at three learning rates"),
         ("mean_descent.png", "finding a mean: n = 5, 10 converge; n = 100 diverges at lr 0.05"),
     ],

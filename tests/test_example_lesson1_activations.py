@@ -12,7 +12,7 @@ import pytest
 from example_runner import event, events, run_example
 
 NAME = "lesson1_activations"
-FIGURES = {"activations.png", "network_fit.png", "landscape.png", "mean_descent.png"}
+FIGURES = {"activations.png", "network_fit.png", "network_graph.svg", "landscape.png", "mean_descent.png"}
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +42,8 @@ def test_every_figure_is_written_and_the_log_has_its_events(s: Dict[str, Any]) -
     assert set(s["files"]) == FIGURES  # run_example checked each is non-empty
     lrs = s["config"]["descent_lrs"]
     counts = {name: len(events(s, name)) for name in
-              ("config", "activations", "network", "surface", "landscape", "curvature", "mean", "done")}
-    assert counts == {"config": 1, "activations": 1, "network": 1, "surface": 1, "landscape": len(lrs),
+              ("config", "activations", "network", "graph", "surface", "landscape", "curvature", "mean", "done")}
+    assert counts == {"config": 1, "activations": 1, "network": 1, "graph": 1, "surface": 1, "landscape": len(lrs),
                       "curvature": 1, "mean": len(s["config"]["ns"]), "done": 1}
     assert s["stdout"].count("\n") == sum(counts.values())  # nothing but the fixed-format lines
 
@@ -71,6 +71,20 @@ def test_the_engine_fits_the_seven_parameter_network_to_minus_x_squared(s: Dict[
     # A meaningful bar: the best constant (the plateau fit_network's NOTE warns of) scores
     # var(t); the fit must explain 99% of the target's variance (R^2 > 0.99).
     assert r["fitted_loss"] < 0.01 * np.var(t)
+
+
+def test_the_graph_of_the_fitted_network_names_the_seven_parameters(s: Dict[str, Any]) -> None:
+    import html
+    from pathlib import Path
+
+    r, g = event(s, "network"), event(s, "graph")
+    fitted = {k: r[k] for k in ("v1", "v2", "a1", "a2", "w1", "w2", "b")}
+    assert g["f"] == pytest.approx(float(network(fitted, np.array(g["x"]))), rel=1e-12)
+    svg = html.unescape((Path(event(s, "config")["out"]) / "network_graph.svg").read_text())
+    # each parameter's row: its name in bold, then its value
+    for name, value in fitted.items():
+        assert f">{name}<" in svg and f"data {value:.4f}" in svg, name
+    assert f"data {g['f']:.4f}" in svg and "neuron 1 of layer 0" in svg
 
 
 def test_the_landscape_has_two_mirror_minima_and_the_lr_decides_who_reaches_them(s: Dict[str, Any]) -> None:
