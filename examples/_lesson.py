@@ -134,6 +134,8 @@ class Lesson:
             arg = args.pop(0)
             if arg in ("-h", "--help"):
                 print(self._usage(names))
+                for mode, overrides in modes.items():
+                    print(f"--{mode}: " + (", ".join(f"{k}={v!r}" for k, v in overrides.items()) or "the defaults"))
                 raise SystemExit(0)
             if arg in ("--fast", "--full"):
                 self.mode = arg[2:]

@@ -118,3 +118,12 @@ def test_a_failed_save_leaves_the_previous_file_whole(tmp_path: Path, monkeypatc
         lesson.save(fig, "fig.png")
     assert (tmp_path / "fig.png").read_bytes() == good
     assert not [f for f in tmp_path.iterdir() if f.name.startswith(".")]
+
+
+def test_help_lists_the_config_names_and_what_each_mode_changes(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        make(tmp_path, ["--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    assert "usage: python examples/kit.py" in text and "  --eta=0.002" in text and "  --sizes=[16, 16]" in text
+    assert "--fast: n=3" in text and "--full: n=1000" in text
