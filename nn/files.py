@@ -10,35 +10,56 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from typing import Dict, Mapping, Type, Union
+from contextlib import contextmanager
+from typing import BinaryIO, Dict, Iterator, Mapping, Type, Union
 
 import numpy as np
 
-__all__ = ["save_npz", "load_npz"]
+__all__ = ["save_npz", "load_npz", "atomic_open", "write_atomic"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
+# The process's umask, read once (os.umask can only be read by setting it).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
-def save_npz(path: PathLike, arrays: Mapping[str, np.ndarray]) -> None:
-    """Write ``arrays`` to ``path`` (exactly that name) as ``.npz``, atomically.
 
-    Written to a temporary file in the same folder, flushed to disk, then renamed over
+@contextmanager
+def atomic_open(path: PathLike) -> Iterator[BinaryIO]:
+    """A binary file to write ``path``'s new contents into; ``path`` changes only on success.
+
+    The file is a temporary one in the same folder, flushed to disk and then renamed over
     ``path`` (a rename within one folder is atomic), so readers see the old file or the
-    new one, never a mix.
+    new one, never a mix; if the block raises, the temporary file is removed and ``path``
+    is untouched. The new file gets the usual permissions (0666 less the umask), not
+    mkstemp's 0600.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as f:  # a file object: numpy adds no ".npz" to the name
-            np.savez(f, **arrays)  # type: ignore[arg-type]  # (numpy types its own keywords)
+        with os.fdopen(fd, "wb") as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_atomic(path: PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see ``atomic_open``)."""
+    with atomic_open(path) as f:
+        f.write(data)
+
+
+def save_npz(path: PathLike, arrays: Mapping[str, np.ndarray]) -> None:
+    """Write ``arrays`` to ``path`` (exactly that name) as ``.npz``, atomically (``atomic_open``)."""
+    with atomic_open(path) as f:  # a file object: numpy adds no ".npz" to the name
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # (numpy types its own keywords)
 
 
 def load_npz(path: PathLike, where: str, what: str, error: Type[Exception] = ValueError) -> Dict[str, np.ndarray]:

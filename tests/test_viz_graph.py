@@ -400,8 +400,9 @@ def test_graph_drawing_imports_nothing_that_mutates_graphs() -> None:
     # autograd_lite.tensor: the Tensor type and its `_accumulate`, which viz runs only on
     # throwaway holders (test_viz_tensor.py checks that no Tensor graph changes);
     # nn.record: draw_model records which module makes which node while the model runs;
-    # nn.scalar: clusters tell a Neuron's call from a layer's.
-    assert project <= {"autograd_lite.engine", "autograd_lite.graph", "autograd_lite.tensor", "nn.record", "nn.scalar"}, project
+    # nn.scalar: clusters tell a Neuron's call from a layer's; nn.files: atomic file writes.
+    allowed = {"autograd_lite.engine", "autograd_lite.graph", "autograd_lite.tensor", "nn.record", "nn.scalar", "nn.files"}
+    assert project <= allowed, project
 
 
 # ---------------------------------------------------------------------- backward frames
@@ -739,3 +740,29 @@ def test_docstring_examples_of_viz() -> None:
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
     assert doctest.testmod(viz.graph).attempted >= 10
+
+
+def test_saving_a_graph_or_frames_is_atomic_and_leaves_no_temporary_files(tmp_path: Path, monkeypatch) -> None:
+    _any_renderer()
+    import os
+    import stat
+
+    import nn.files
+
+    graph = draw_graph(neuron()["o"])
+    path = graph.save(tmp_path / "o.svg")
+    before = path.read_bytes()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
+
+    def crash(src, dst):  # killed (or out of disk) at the last moment
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(nn.files.os, "replace", crash)
+    with pytest.raises(OSError, match="no space"):
+        draw_graph(neuron()["o"], edge_labels="flow").save(path)
+    with pytest.raises(OSError, match="no space"):
+        save_frames(backward_frames(neuron()["o"]), tmp_path, gif=True)
+    assert path.read_bytes() == before  # the old picture, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.svg"]  # no half-written files left behind

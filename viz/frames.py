@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from .render import DotGraph, PathLike
+from nn.files import atomic_open, write_atomic
 
 __all__ = ["save_frames"]
 
@@ -60,11 +61,11 @@ def save_frames(
     if svg:
         for k, text in enumerate(svgs, start=1):
             path = out / f"frame_{k:0{width}d}.svg"
-            path.write_text(text, encoding="utf-8")
+            write_atomic(path, text.encode("utf-8"))
             written.append(path)
     if html:
         path = out / "backward.html"
-        path.write_text(_stepper_page(svgs, title), encoding="utf-8")
+        write_atomic(path, _stepper_page(svgs, title).encode("utf-8"))
         written.append(path)
     if gif:
         path = out / "backward.gif"
@@ -130,4 +131,5 @@ def _write_gif(pngs: Sequence[bytes], path: Path, duration_ms: int) -> None:
         canvas = Image.new("RGB", (w, h), "white")
         canvas.paste(im, (0, 0))
         canvases.append(canvas)
-    canvases[0].save(path, save_all=True, append_images=canvases[1:], duration=duration_ms, loop=0)
+    with atomic_open(path) as f:
+        canvases[0].save(f, format="GIF", save_all=True, append_images=canvases[1:], duration=duration_ms, loop=0)

@@ -21,6 +21,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from nn.files import write_atomic
+
 __all__ = ["DotGraph", "RendererNotFound", "available_renderers", "render_dot", "FORMATS", "INSTALL_HINT"]
 
 FORMATS = ("svg", "png", "pdf")
@@ -134,7 +136,7 @@ class DotGraph:
         except RendererNotFound as e:
             raise RendererNotFound(f"{e} (while saving {str(target)!r})") from None
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_atomic(target, data)  # a crash mid-save never leaves half a picture
         return target
 
     # graphviz.Digraph's name for the same thing, so habits carry over.
