@@ -31,10 +31,13 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+
+# Every file goes through nn's atomic writer: a temporary file in the same folder, then
+# one rename, so a crash never leaves half a figure under the real name.
+from nn.files import write_atomic as _write_atomic
 
 __all__ = ["Lesson", "LOG_LINE", "in_notebook"]
 
@@ -73,23 +76,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
         return "inf" if value > 0 else "-inf"
     return value
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: never half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 class Lesson:

@@ -100,7 +100,7 @@ def test_save_writes_figures_graphs_and_refuses_anything_else(tmp_path: Path, mo
 def test_a_failed_save_leaves_the_previous_file_whole(tmp_path: Path, monkeypatch) -> None:
     import matplotlib.pyplot as plt
 
-    import _lesson
+    import nn.files
 
     lesson, _ = make(tmp_path, [])
     fig, ax = plt.subplots()
@@ -113,7 +113,7 @@ def test_a_failed_save_leaves_the_previous_file_whole(tmp_path: Path, monkeypatc
     def crash(src, dst):  # the disk fills up, or the process is killed, at the last moment
         raise OSError("no space left on device")
 
-    monkeypatch.setattr(_lesson.os, "replace", crash)
+    monkeypatch.setattr(nn.files.os, "replace", crash)
     with pytest.raises(OSError, match="no space"):
         lesson.save(fig, "fig.png")
     assert (tmp_path / "fig.png").read_bytes() == good
