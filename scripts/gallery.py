@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+from nn.files import write_atomic
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "gallery"
 README = ROOT / "README.md"
@@ -145,9 +147,7 @@ def main(argv: List[str]) -> int:
         text = text[: text.index(START)] + section() + text[text.index(END) + len(END):]
     else:
         raise SystemExit(f"README.md has no {START} ... {END} markers: add them where the gallery goes")
-    tmp_readme = README.with_name(".README.md.tmp")
-    tmp_readme.write_text(text)
-    tmp_readme.replace(README)  # atomic
+    write_atomic(README, text.encode())
     size = sum(p.stat().st_size for p in DOCS.iterdir())
     print(f"wrote {len(list(DOCS.iterdir()))} figures to docs/gallery/ ({size / 1e6:.1f} MB) and README.md's gallery")
     return 0

@@ -27,6 +27,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from nn.files import write_atomic
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -136,9 +138,7 @@ def main(argv: List[str]) -> int:
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 stale.append(target.name)
         else:
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)  # atomic: an editor never sees half a notebook
+            write_atomic(target, text.encode("utf-8"))  # an editor never sees half a notebook
             print(f"wrote {target.relative_to(ROOT)} ({len(notebook(script)['cells'])} cells)")
     if stale:
         print(f"out of date: {', '.join(stale)}; run python scripts/notebooks.py", file=sys.stderr)
