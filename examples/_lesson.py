@@ -254,6 +254,13 @@ class Lesson:
         """Display ``obj`` inline in a notebook (a graph, a figure); nothing in a script."""
         self._show(obj)
 
+    def show_page(self, path: Path, height: int = 400) -> None:
+        """Show a written HTML page (the backward stepper) inline in a notebook; nothing in a script."""
+        if in_notebook():
+            from IPython.display import IFrame, display
+
+            display(IFrame(os.path.relpath(path), width="100%", height=height))
+
     def _show(self, obj: Any) -> None:
         if in_notebook():
             from IPython.display import display

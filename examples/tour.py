@@ -69,7 +69,9 @@ lesson.log("neuron", o=o.data, grad_n=n.grad, grad_x1=x1.grad, grad_w1=w1.grad, 
 frames = viz.backward_frames(o)
 written = viz.save_frames(frames, lesson.path("backward"), gif=True)
 lesson.files += written
-lesson.show(frames[len(frames) // 2])  # in a notebook: the middle step, inline
+# In a notebook: the stepper page inline, with its previous/next buttons and arrow keys
+# (a script has written it to out/tour/backward/backward.html: open it in a browser).
+lesson.show_page(lesson.path("backward/backward.html"), height=380)
 lesson.log("frames", steps=len(frames), files=len(written), matches_backward=frames[-1].info["grads"][0] == x1.grad)
 
 # %% [markdown]

@@ -87,3 +87,6 @@ def test_notebook_runs_top_to_bottom_and_shows_its_figures(script: Path, tmp_pat
         assert "image/png" in shown, f"{script.name}: figures were saved but none displayed inline"
     if ".svg" in files:
         assert "image/svg+xml" in shown, f"{script.name}: graphs were saved but none displayed inline"
+    if script.stem == "tour":  # the backward stepper page, inline
+        pages = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+        assert any("<iframe" in p and "backward.html" in p for p in pages)
