@@ -272,17 +272,6 @@ class History:
 # ---------------------------------------------------------------------- fit
 
 
-def _scaled_mean(batch_losses: List[Tuple[float, int]]) -> float:
-    """The size-weighted mean of finite losses whose weighted sum overflows float64.
-
-    A diverging run can reach a loss near 1e308, finite, whose sum with the others is
-    inf; dividing each by the largest first keeps the mean finite (it is at most that
-    largest loss).
-    """
-    top = max(abs(v) for v, _ in batch_losses)
-    return top * (sum((v / top) * n for v, n in batch_losses) / sum(n for _, n in batch_losses))
-
-
 def fit(
     model: Any,
     loss_fn: Callable[[Any, np.ndarray], Any],
@@ -386,8 +375,9 @@ def fit(
             if bar is not None:
                 bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
             seen = 0  # samples this epoch, to weight each batch's mean loss by its size
-            loss_sum = 0.0
-            batch_losses: List[Tuple[float, int]] = []  # for the mean when loss_sum overflows
+            # The epoch's size-weighted mean loss, kept as a running mean rather than a sum:
+            # a diverging run's finite losses near 1e308 would overflow a sum to inf.
+            loss_mean = 0.0
             metric_sums = {n: 0.0 for n in metrics}
             for Xb, yb in _batches(train_batches, "data", engine, epoch):
                 lr = _read_lr(optimizer)  # before the step: the lr this step uses
@@ -405,8 +395,7 @@ def fit(
                 history.step_epoch.append(epoch)
                 n = len(Xb)
                 seen += n
-                loss_sum += loss_value * n
-                batch_losses.append((loss_value, n))
+                loss_mean += (loss_value - loss_mean) * (n / seen)
                 if metrics:
                     pred_array = _pred_array(pred, engine)
                     for name, fn in metrics.items():
@@ -417,11 +406,11 @@ def fit(
                 if snapshot_every is not None and step % snapshot_every == 0:
                     history.snapshots.append((step, _snapshot(model)[2]))
                 if bar is not None:
-                    bar.set_postfix_str(f"loss={loss_sum / seen:.4g}", refresh=False)
+                    bar.set_postfix_str(f"loss={loss_mean:.4g}", refresh=False)
                     bar.update(1)
 
             # ---- end of epoch: record, validate, schedule, callbacks, log
-            history.epoch_loss.append(loss_sum / seen if math.isfinite(loss_sum) else _scaled_mean(batch_losses))
+            history.epoch_loss.append(loss_mean)
             for name in metrics:
                 history.metrics[name].append(metric_sums[name] / seen)
             if has_val:
