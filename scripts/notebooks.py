@@ -122,27 +122,39 @@ def notebook(script: Path) -> Dict[str, Any]:
     }
 
 
+def _dumps(nb: Dict[str, Any]) -> str:
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
 def render(script: Path) -> str:
-    return json.dumps(notebook(script), indent=1, ensure_ascii=False) + "\n"
+    """The notebook's file text for ``script``."""
+    return _dumps(notebook(script))
+
+
+def stale() -> List[str]:
+    """The notebooks that are missing or differ from what their scripts generate."""
+    return [
+        script.with_suffix(".ipynb").name
+        for script in scripts()
+        if not script.with_suffix(".ipynb").exists()
+        or script.with_suffix(".ipynb").read_text(encoding="utf-8") != render(script)
+    ]
 
 
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="only check that the notebooks are up to date")
     args = parser.parse_args(argv)
-    stale = []
+    if args.check:
+        out_of_date = stale()
+        if out_of_date:
+            print(f"out of date: {', '.join(out_of_date)}; run python scripts/notebooks.py", file=sys.stderr)
+        return 1 if out_of_date else 0
     for script in scripts():
         target = script.with_suffix(".ipynb")
-        text = render(script)
-        if args.check:
-            if not target.exists() or target.read_text(encoding="utf-8") != text:
-                stale.append(target.name)
-        else:
-            write_atomic(target, text.encode("utf-8"))  # an editor never sees half a notebook
-            print(f"wrote {target.relative_to(ROOT)} ({len(notebook(script)['cells'])} cells)")
-    if stale:
-        print(f"out of date: {', '.join(stale)}; run python scripts/notebooks.py", file=sys.stderr)
-        return 1
+        nb = notebook(script)
+        write_atomic(target, _dumps(nb).encode("utf-8"))  # an editor never sees half a notebook
+        print(f"wrote {target.relative_to(ROOT)} ({len(nb['cells'])} cells)")
     return 0
 
 
