@@ -19,7 +19,7 @@ import numpy as np
 
 import nn
 import viz
-from autograd_lite import Tensor, gc_paused, no_grad
+from autograd_lite import Tensor, gc_paused
 from _lesson import Lesson
 
 try:  # only for the comparison at the end
@@ -155,9 +155,8 @@ lesson.save(fig, "loss_curves.png")
 
 # %%
 def predict(net, X):
-    """The digit with the largest output, for each row of X (no graph is recorded)."""
-    with no_grad():
-        return net(X).data.argmax(axis=1)  # (N, 64) -> (N, 10) -> (N,)
+    """The digit with the largest output, for each row of X: (N, 64) -> (N, 10) -> (N,)."""
+    return viz.predict(net, X).argmax(axis=1)  # viz.predict records no graph
 
 
 predicted = predict(model, X_test)  # (180,)
