@@ -71,7 +71,7 @@ import gc
 import math
 from contextlib import contextmanager
 from numbers import Real
-from typing import Callable, Iterable, Iterator, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Tuple, Union
 
 from .graph import topological_order
 
@@ -151,7 +151,9 @@ def _check_number(x: object, where: str) -> float:
         try:
             x = float(x)
         except OverflowError:
-            raise OverflowError(f"{where}: {x!r} is too large for a float64") from None
+            raise OverflowError(
+                f"{where}: {_show(x)} is too large for a float64 (max ~1.8e308); scale it down"
+            ) from None
     elif getattr(type(x), "_autograd_lite_tensor", False):
         raise TypeError(
             f"{where}: cannot mix a Value with a Tensor (shape {getattr(x, 'shape', None)}); Value and Tensor graphs "
@@ -163,9 +165,9 @@ def _check_number(x: object, where: str) -> float:
         hint = (
             "; for arrays use autograd_lite.Tensor"
             if shape is not None or isinstance(x, (list, tuple))
-            else f"; convert it first, e.g. float({x!r})" if isinstance(x, str) else ""
+            else f"; convert it first, e.g. float({_show(x, 40)})" if isinstance(x, str) else ""
         )
-        desc = f"{type(x).__name__} of shape {shape}" if shape is not None else f"{type(x).__name__} {x!r}"
+        desc = f"{type(x).__name__} of shape {shape}" if shape is not None else f"{type(x).__name__} {_show(x)}"
         raise TypeError(f"{where}: expected a real number, got {desc}{hint}")
     if x != x:
         raise ValueError(f"{where}: got nan; a Value must hold a finite number")
@@ -213,9 +215,11 @@ class Value:
         self._op = ""
         self._backward = None
         if label is not None and not isinstance(label, str):
-            raise TypeError(f"Value(label=...): a label is a str, got {type(label).__name__} {label!r}")
+            raise TypeError(f"Value(label=...): a label is a str, got {type(label).__name__} {_show(label)}")
         self.label = label
-        self.requires_grad = requires_grad if requires_grad is True else bool(requires_grad)
+        if requires_grad is not True and requires_grad is not False:
+            requires_grad = _check_flag(requires_grad, "Value(requires_grad=...)")
+        self.requires_grad = requires_grad
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label is not None else ""
@@ -257,7 +261,7 @@ class Value:
     def __pow__(self, other: Operand) -> "Value":
         other = other if isinstance(other, Value) else _const(other, "__pow__")
         a, b = self.data, other.data
-        if a < 0.0 and not b.is_integer():
+        if a < 0.0 and not b.is_integer() and b - b == 0.0:  # (a nan or +-inf b propagates)
             raise ValueError(
                 f"Value.__pow__: {a!r} ** {b!r} is not a real number (a negative base needs "
                 f"an integer exponent); keep the base positive, e.g. abs(x) ** {b!r}"
@@ -345,7 +349,9 @@ class Value:
     def relu(self) -> "Value":
         """max(0, x)."""
         x = self.data
-        return _node(x if x > 0.0 else 0.0, "relu", Value._relu_backward, self)
+        # NOTE: written so that relu(nan) is nan (as Tensor.relu and PyTorch): a diverged
+        # number must not turn into a quiet 0.
+        return _node(0.0 if x <= 0.0 else x, "relu", Value._relu_backward, self)
 
     @staticmethod
     def _relu_backward(out: "Value") -> None:
@@ -406,23 +412,23 @@ class Value:
 
     def sin(self) -> "Value":
         """Sine (radians)."""
-        return _node(math.sin(self.data), "sin", Value._sin_backward, self)
+        return _node(_sin(self.data), "sin", Value._sin_backward, self)
 
     @staticmethod
     def _sin_backward(out: "Value") -> None:
         # d/dx sin x = cos x
         (x,) = out._prev
-        x.grad += math.cos(x.data) * out.grad
+        x.grad += _cos(x.data) * out.grad
 
     def cos(self) -> "Value":
         """Cosine (radians)."""
-        return _node(math.cos(self.data), "cos", Value._cos_backward, self)
+        return _node(_cos(self.data), "cos", Value._cos_backward, self)
 
     @staticmethod
     def _cos_backward(out: "Value") -> None:
         # d/dx cos x = -sin x
         (x,) = out._prev
-        x.grad -= math.sin(x.data) * out.grad
+        x.grad -= _sin(x.data) * out.grad
 
     # ------------------------------------------------------------------ derived ops
     # One-liners on the primitives: their gradients come from the rules above.
@@ -472,6 +478,10 @@ class Value:
         Interior grads restart from zero on every call; leaf grads add up. A leaf that
         already holds a gradient raises (see the module docstring) unless
         ``accumulate=True``. The cyclic garbage collector is paused while it runs.
+
+        A call that raises changes nothing: every leaf is checked before any rule runs, and
+        if a rule fails (say, a leaf's data was set to 0 after a log() was built on it) or
+        the run is interrupted, every grad it had changed is put back.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -480,24 +490,48 @@ class Value:
                 "differentiate; build it from leaves with requires_grad=True"
             )
         grad = _check_number(grad, "Value.backward(grad=...)")
+        if accumulate is not False and accumulate is not True:
+            accumulate = _check_flag(accumulate, "Value.backward(accumulate=...)")
         with gc_paused():
             order = topological_order(self)
-            if not accumulate:  # check every leaf before touching any grad: an error changes nothing
+            # Grads this call overwrites, to put back if it fails: every leaf's, and each
+            # interior grad left by an earlier call. (Kept as they are: floats are immutable.)
+            kept = []
+            running = False  # True once the rules run (rather than the checks)
+            node = None  # the node being checked, or whose rule runs
+            try:
+                # One pass before any rule runs: check each leaf (stale or not a number:
+                # raise) and restart each interior grad from zero.
                 for node in order:
-                    if node.grad and not node._prev and node.requires_grad:
-                        _raise_stale_leaf(node)
-            for node in order:
-                if node._prev:
-                    node.grad = 0.0
-            self.grad += grad
-            for node in reversed(order):
-                rule = node._backward
-                if rule is not None:
-                    rule(node)
+                    g = node.grad
+                    if node._prev:
+                        if g:
+                            kept.append((node, g))
+                        node.grad = 0.0
+                    elif node.requires_grad:
+                        if type(g) is not float or (g and not accumulate):
+                            _raise_stale_leaf(node)
+                        kept.append((node, g))
+                running = True
+                self.grad += grad
+                for node in reversed(order):
+                    rule = node._backward
+                    if rule is not None:
+                        rule(node)
+            except BaseException as exc:
+                _restore_grads(order, kept, exc, node if running and node._prev else None, running)
+                raise
 
     def detach(self) -> "Value":
-        """A new constant leaf with the same data, cut off from this graph."""
-        return Value(self.data, label=self.label, requires_grad=False)
+        """A new constant leaf with the same data, cut off from this graph.
+
+        The data is copied as it is, inf or nan included: it is the result of ops, not a
+        number typed in (see the policy table above).
+        """
+        out = _new(Value)
+        out.data, out.grad, out._prev, out._op, out._backward = self.data, 0.0, (), "", None
+        out.label, out.requires_grad = self.label, False
+        return out
 
 
 # ---------------------------------------------------------------------- node makers
@@ -534,6 +568,14 @@ def _node(data: float, op: str, rule: Rule, a: Value, b: Optional[Value] = None)
     return out
 
 
+def _check_flag(x: object, where: str) -> bool:
+    """``x`` as a bool: True, False or a numpy bool; anything else ("no", 1, None) is refused
+    (bool("no") is True, which would silently mean the opposite)."""
+    if type(x).__name__ == "bool_" and type(x).__module__ == "numpy":
+        return bool(x)
+    raise TypeError(f"{where}: expected True or False, got {type(x).__name__} {_show(x)}")
+
+
 def _const(x: object, op: str) -> Value:
     """A Python number met by an op, as a constant leaf (it never receives a gradient)."""
     return Value(_check_number(x, f"Value.{op}"), requires_grad=False)
@@ -556,6 +598,32 @@ def _dpow_dbase(a: float, b: float) -> float:
         return b * math.inf
 
 
+def _sin(x: float) -> float:
+    """sin x, with sin(+-inf) = nan as IEEE (and numpy, PyTorch) say; math.sin raises there."""
+    return math.sin(x) if x - x == 0.0 else math.nan
+
+
+def _cos(x: float) -> float:
+    """cos x, with cos(+-inf) = nan (see _sin)."""
+    return math.cos(x) if x - x == 0.0 else math.nan
+
+
+def _show(x: object, limit: int = 80) -> str:
+    """``repr(x)`` for an error message: at most ``limit`` characters, and never failing.
+
+    (An int of 5000 digits cannot even be printed: Python refuses to convert ints of more
+    than 4300 digits to text. An error message must not fail while it is being written.)
+    """
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
+        digits = int(x.bit_length() * 0.30103) + 1  # log10(2): within one of the true count
+        return f"{'-' if x < 0 else ''}an int of about {digits} digits"
+    try:
+        text = repr(x)
+    except Exception:  # a repr that fails (huge numbers inside, a broken __repr__)
+        text = f"<{type(x).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _short(x: float) -> str:
     """6 significant digits, always recognisably a float: 2.0, not 2."""
     text = f"{x:.6g}"
@@ -564,8 +632,29 @@ def _short(x: float) -> str:
 
 def _raise_stale_leaf(leaf: Value) -> None:
     name = f"{leaf.label!r}" if leaf.label is not None else f"with data {leaf.data:.6g}"
+    if type(leaf.grad) is not float:  # set by hand to something that is not a number
+        raise TypeError(
+            f"Value.backward: leaf {name} has grad {_show(leaf.grad)} ({type(leaf.grad).__name__}); "
+            f"a Value's grad is a float (0.0 when cleared): set p.grad = 0.0"
+        )
     raise _stale_leaf_error("Value", f"{name} already holds grad {leaf.grad:.6g}",
                             "p.grad = 0.0 for each leaf, or zero_grad(parameters)")
+
+
+def _restore_grads(order: list, kept: list, exc: BaseException, failed: Optional[Any], ran: bool) -> None:
+    """Undo a failed backward() (of either engine): if the rules ``ran``, interior grads
+    back to their start (``None`` for Tensors, ``0.0`` for Values), then every kept grad
+    as it was. A note on the exception says so, and names the op whose rule failed."""
+    if ran:
+        start = None if getattr(type(order[0]), "_autograd_lite_tensor", False) else 0.0
+        for node in order:
+            if node._prev:
+                node.grad = start
+    for node, g in kept:
+        node.grad = g
+    if hasattr(exc, "add_note"):  # Python 3.11+
+        where = f"the derivative rule of a {failed._op!r} node in " if failed is not None else ""
+        exc.add_note(f"(raised by {where}backward(); every .grad is as it was before the call)")
 
 
 def _stale_leaf_error(engine: str, leaf: str, zero_it: str) -> RuntimeError:

@@ -79,13 +79,14 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
-from .engine import _grad_enabled, gc_paused
+from .engine import _check_flag, _grad_enabled, _restore_grads, _show, gc_paused
 from .graph import topological_order
 from .tensor_checks import (
     _EXP_MAX,
     _FLOATS,
     _as_float_array,
     _check_domain,
+    _check_exp_overflow,
     _check_finite,
     _is_value,
     _matmul_error,
@@ -313,7 +314,7 @@ class Tensor:
         other = other if type(other) is Tensor else _lift(other, self, "__pow__")
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # diagnosed below
             data = _broadcasting(np.power, self, other, "**")
-        if not np.isfinite(data).all():
+        if not np.isfinite(data).all():  # an error for finite operands; nan and inf propagate
             _raise_pow_error(self.data, other.data, data)
         return _node(data, "**", Tensor._pow_backward, self, other)
 
@@ -341,12 +342,10 @@ class Tensor:
     def exp(self) -> "Tensor":
         """e ** x, elementwise."""
         x = self.data
-        if x.size and x.max() > _EXP_MAX[x.dtype]:
-            raise OverflowError(
-                f"Tensor.exp: exp(x) overflows {x.dtype} for {int((x > _EXP_MAX[x.dtype]).sum())} element(s) "
-                f"(the largest x is {x.max():.6g}; exp is finite only for x < {_EXP_MAX[x.dtype]:.6g}); "
-                f"scale the input down, or use the stable softmax / log_softmax / logsumexp / sigmoid / softplus"
-            )
+        if x.size:
+            top = x.max()
+            if top > _EXP_MAX[x.dtype] or top != top:  # (a nan hides the maximum: look closer)
+                _check_exp_overflow(x)
         return _node(np.exp(x), "exp", Tensor._exp_backward, self)
 
     @staticmethod
@@ -380,7 +379,8 @@ class Tensor:
     def sigmoid(self) -> "Tensor":
         """Logistic sigmoid 1 / (1 + e^-x), elementwise, without overflow for any x."""
         x = self.data
-        if x.size and x.min() < -_EXP_MAX[x.dtype]:  # e^-x would overflow: use e^-|x| <= 1
+        low = x.min() if x.size else 0.0
+        if low < -_EXP_MAX[x.dtype] or low != low:  # e^-x would overflow (or a nan hides the minimum): e^-|x| <= 1
             e = np.exp(-np.abs(x))
             s = np.where(x >= 0.0, 1.0, e) / (1.0 + e)  # e^x / (1 + e^x) where x < 0
         else:
@@ -680,19 +680,29 @@ class Tensor:
     def softmax(self, axis: int = -1) -> "Tensor":
         """e^x_i / sum_j e^x_j along ``axis``; finite for any finite logits."""
         # NOTE: softmax(x - c) = softmax(x) for any constant c, so subtracting the
-        # (detached) maximum changes nothing but keeps every exp() <= 1.
-        e = (self - self.detach().max(axis=axis, keepdims=True)).exp()
+        # (detached) maximum changes nothing but keeps every exp() <= 1. A gap wider than
+        # float64's range (x_i - max x < -1.8e308) overflows to -inf, whose exp is the
+        # right 0: that overflow is expected, so numpy is not to warn about it.
+        with np.errstate(over="ignore"):
+            e = (self - self.detach().max(axis=axis, keepdims=True)).exp()
         return e / e.sum(axis=axis, keepdims=True)
 
     def log_softmax(self, axis: int = -1) -> "Tensor":
-        """x_i - log sum_j e^x_j along ``axis``; finite for logits of any size."""
-        shifted = self - self.detach().max(axis=axis, keepdims=True)  # as in softmax
+        """x_i - log sum_j e^x_j along ``axis``, computed from x - max x so it never overflows.
+
+        Finite for finite logits, except where the true value itself is below float64's
+        range: log_softmax([1e308, -1e308]) is [0, -2e308], which is -inf (as PyTorch).
+        """
+        with np.errstate(over="ignore"):  # only that -inf: see softmax
+            shifted = self - self.detach().max(axis=axis, keepdims=True)  # as in softmax
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """log sum_i e^x_i over ``axis``, computed as m + log sum e^(x - m) with m = max x."""
         m = self.detach().max(axis=axis, keepdims=True)
-        out = (self - m).exp().sum(axis=axis, keepdims=True).log() + m
+        with np.errstate(over="ignore"):  # x - m below -1.8e308 is -inf, whose exp is 0: see softmax
+            shifted = self - m
+        out = shifted.exp().sum(axis=axis, keepdims=True).log() + m
         return out if keepdims else out.reshape(_reduced_shape(self.shape, _normalize_axis(axis, self.ndim, "Tensor.logsumexp")))
 
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
@@ -723,7 +733,10 @@ class Tensor:
         A scalar output is seeded with 1. For a non-scalar output pass ``grad``, an
         array of the output's shape (the "upstream gradient" dL/d(self)).
         Semantics as ``Value.backward``: interior grads restart, leaves accumulate, and a
-        leaf that already holds a nonzero gradient raises unless ``accumulate=True``.
+        leaf that already holds a nonzero gradient raises unless ``accumulate=True``. A call
+        that raises changes nothing: leaves are checked first (a stale gradient, or one that
+        is not an array of the leaf's shape), and if a rule fails midway every grad it had
+        changed is put back.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -748,20 +761,40 @@ class Tensor:
                     f"Tensor.backward: grad has shape {seed.shape} but the output has shape "
                     f"{self.shape}; pass an array of the output's shape"
                 )
+        if accumulate is not False and accumulate is not True:
+            accumulate = _check_flag(accumulate, "Tensor.backward(accumulate=...)")
         with gc_paused():
             order = topological_order(self)
-            if not accumulate:  # check every leaf before touching any grad: an error changes nothing
+            # Grads this call overwrites, to put back if it fails (as in Value.backward):
+            # every leaf's, and interior ones left by an earlier call. References suffice:
+            # _accumulate never changes a gradient array in place.
+            kept = []
+            running = False  # True once the rules run (rather than the checks)
+            node = None  # the node being checked, or whose rule runs
+            try:
+                # One pass before any rule runs: check the leaves, restart interior grads.
                 for node in order:
-                    if not node._prev and node.grad is not None and node.requires_grad and node.grad.any():
-                        _raise_stale_leaf(node)
-            for node in order:
-                if node._prev:
-                    node.grad = None
-            _accumulate(self, seed)
-            for node in reversed(order):
-                rule = node._backward
-                if rule is not None and node.grad is not None:
-                    rule(node)
+                    g = node.grad
+                    if node._prev:
+                        if g is not None:
+                            kept.append((node, g))
+                            node.grad = None
+                    elif node.requires_grad:
+                        if g is not None and (
+                            type(g) is not np.ndarray or g.shape != node.data.shape
+                            or g.dtype.kind != "f" or (not accumulate and g.any())
+                        ):
+                            _raise_stale_leaf(node)
+                        kept.append((node, g))
+                running = True
+                _accumulate(self, seed)
+                for node in reversed(order):
+                    rule = node._backward
+                    if rule is not None and node.grad is not None:
+                        rule(node)
+            except BaseException as exc:
+                _restore_grads(order, kept, exc, node if running and node._prev else None, running)
+                raise
 
     def detach(self) -> "Tensor":
         """A new constant leaf sharing this tensor's data, cut off from the graph."""
@@ -943,17 +976,19 @@ def _lift(x: Any, like: Tensor, op: str) -> Tensor:
         try:
             f = float(x)
         except OverflowError:
-            raise OverflowError(f"Tensor.{op}: {x!r} is too large for a float64") from None
-        if f - f == 0.0:  # false exactly for nan and +-inf
+            raise OverflowError(f"Tensor.{op}: {_show(x)} is too large for a float64 (max ~1.8e308)") from None
+        if f - f == 0.0 and -_F32_MAX <= f <= _F32_MAX:  # finite, and fits either dtype
             return _const(np.asarray(f, dtype=like.data.dtype))
     if isinstance(x, float) or (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))):
-        if isinstance(x, np.floating) and np.dtype(type(x)) in _FLOATS:
+        if isinstance(x, np.floating) and np.dtype(type(x)) in _FLOATS:  # keeps its own dtype
             data = np.asarray(x)
-        else:
-            data = np.asarray(float(x), dtype=like.data.dtype)
-        if not np.isfinite(data):
-            raise ValueError(f"Tensor.{op}: got {x!r}; a Tensor op needs finite numbers")
-        return _const(data)
+            if not np.isfinite(data):
+                raise ValueError(f"Tensor.{op}: got {x!r}; a Tensor op needs finite numbers")
+            return _const(data)
+        # A Python number (or another real) takes the tensor's dtype, checked as the
+        # constructor checks: nan/inf refused, and a number beyond float32's range in a
+        # float32 op too (it would silently become inf).
+        return _const(_as_float_array(x, f"Tensor.{op}", like.data.dtype))
     if isinstance(x, Tensor):
         return x
     if _is_value(x):
@@ -978,6 +1013,9 @@ def _read_only(x: float, dtype: np.dtype) -> Tensor:
     data.flags.writeable = False
     return _const(data)
 
+
+# The largest float32: a Python number within it is a constant of either dtype (the fast path).
+_F32_MAX = float(np.finfo(np.float32).max)
 
 # The exponent of x ** 2, the most common constant of all (every squared error): one
 # read-only constant leaf per dtype, shared by every square instead of made each time.

@@ -142,7 +142,9 @@ def cross_entropy(logits: Pred, target: Target, reduction: str = "mean") -> Unio
     terms = []
     for n in range(n_rows):
         row = p[n * k : (n + 1) * k]
-        m = max(z.data for z in row)  # the shift: a plain number, so no gradient flows through it
+        m: Any = max(z.data for z in row)  # the shift: a plain number, so no gradient flows through it
+        if m - m != 0.0:  # the largest logit is inf (or a nan came first): shift by it as a
+            m = max(row, key=lambda z: z.data).detach()  # constant node, so inf - inf is nan, not an error
         shifted = [z - m for z in row]  # z - m <= 0: exp() cannot overflow
         log_sum = _total([s.exp() for s in shifted]).log()  # log sum_k e^(z_k - m), in [0, log K]
         if indices is not None:
@@ -163,10 +165,12 @@ def binary_cross_entropy(
 ) -> Union[Value, Tensor]:
     """Binary cross-entropy from probabilities: -mean_i [y_i log p_i + (1 - y_i) log(1 - p_i)].
 
-    ``prob`` must lie in [0, 1] (a sigmoid's output); ``target`` in [0, 1] (labels 0/1, or
-    soft labels). The probabilities are clamped to [eps, 1 - eps] before the logs, so a
-    confident wrong answer costs at most -log(eps) (27.6 for eps=1e-12) instead of inf;
-    a clamped probability passes no gradient (as ``Tensor.clip``).
+    ``prob`` must lie in [0, 1] (a sigmoid's output; a nan, from a diverged model, gives a
+    nan loss); ``target`` in [0, 1] (labels 0/1, or soft labels). The probabilities are
+    clamped to [eps, 1 - eps] before the logs, so a confident wrong answer costs at most
+    -log(eps) (27.6 for eps=1e-12) instead of inf; a clamped probability passes gradient 0
+    (as ``Tensor.clip``, the same numbers on both tracks), and the loss stays a node of the
+    graph, so ``backward()`` works even when every prediction is clamped.
 
     NOTE: PyTorch clamps differently: it leaves p alone and clamps each log at -100, so
     the two agree except where p is within eps of 0 or 1. For float32 predictions eps is
@@ -190,8 +194,12 @@ def binary_cross_entropy(
     _check_in_unit_interval(np.array([v.data for v in p]), f"{fn}: predictions", "apply sigmoid first, or use binary_cross_entropy_with_logits")
     terms = []
     for p_i, y_i in zip(p, y.ravel().tolist()):
-        # NOTE: outside [eps, 1 - eps] the clamp is a constant: gradient 0 there, as clip.
-        q: Value = p_i if eps <= p_i.data <= 1.0 - eps else Value(min(max(p_i.data, eps), 1.0 - eps), requires_grad=False)
+        q: Value = p_i
+        if p_i.data < eps or p_i.data > 1.0 - eps:
+            # NOTE: outside [eps, 1 - eps] the clamp is flat: gradient 0, as Tensor.clip. It
+            # is written 0 * p + bound, a node that keeps p in the graph (a bare constant
+            # would cut it, and a loss of constants has no backward()).
+            q = p_i * 0.0 + (eps if p_i.data < eps else 1.0 - eps)
         # Labels are usually exactly 0 or 1: then one of the two terms is 0 * log(...),
         # zero in value and gradient, and is left out of the graph.
         if y_i != 0.0:
@@ -393,11 +401,10 @@ def _class_target(target: Any, shape: Shape, fn: str) -> Tuple[Any, Any]:
             raise ValueError(
                 f"{fn}: class indices must be integers, got {_examples(y[y != np.round(y)] if y.dtype.kind == 'f' else y)}"
             )
-        indices = y.astype(np.int64)
-        if ((indices < 0) | (indices >= k)).any():
-            out = indices[(indices < 0) | (indices >= k)]
-            raise ValueError(f"{fn}: class index {_examples(out)} out of range for {k} classes (0..{k - 1})")
-        return indices, None
+        outside = (y < 0) | (y >= k)  # checked before the cast: 1e20 as int64 would wrap around
+        if outside.any():
+            raise ValueError(f"{fn}: class index {_examples(y[outside])} out of range for {k} classes (0..{k - 1})")
+        return y.astype(np.int64), None
     if y.shape == shape:  # probabilities per class (one-hot or soft)
         probs = y.astype(np.float64)
         if (probs < 0.0).any():

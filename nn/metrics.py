@@ -1,7 +1,10 @@
 """Metrics: how good are the predictions? Plain numbers out, no graph recorded.
 
 Each metric reads the numbers of its inputs (``Tensor.data``, ``Value.data``, numpy
-arrays, nested lists of any of them) and returns a Python float:
+arrays, nested lists of any of them) and returns a Python float. Targets must be finite
+(they are data); predictions may hold inf or nan, as a diverging model's outputs do
+(the engines' rule for results): an infinite score counts as a very large one, and a
+nan prediction makes the metric nan (undefined), never an error mid-training.
 
     accuracy(pred, target)     fraction of samples whose predicted class is the target's
     r2_score(pred, target)     1 - sum (y - pred)^2 / sum (y - mean y)^2
@@ -9,6 +12,7 @@ arrays, nested lists of any of them) and returns a Python float:
 
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import numpy as np
@@ -37,7 +41,7 @@ def accuracy(pred: Any, target: Any, threshold: Optional[float] = None) -> float
     sigmoid(x) > 0.5 exactly when x > 0.
     """
     fn = "accuracy"
-    p = _as_array(pred, fn, "prediction")
+    p = _as_array(pred, fn, "prediction", finite=False)
     y = _as_array(target, fn, "target")
     if p.ndim == 2 and p.shape[1] > 1:  # multi-class: argmax per row
         n, k = p.shape
@@ -54,6 +58,8 @@ def accuracy(pred: Any, target: Any, threshold: Optional[float] = None) -> float
             )
         if n == 0:
             raise ValueError(f"{fn}: no samples (prediction shape {p.shape})")
+        if np.isnan(p).any():  # no predicted class: undefined
+            return math.nan
         return float(np.mean(p.argmax(axis=1) == classes))
 
     # one score per sample
@@ -77,6 +83,8 @@ def accuracy(pred: Any, target: Any, threshold: Optional[float] = None) -> float
         threshold = 0.0 if is_pm1 else 0.5
     else:
         threshold = finite_real(threshold, f"{fn}(threshold=...)")
+    if np.isnan(scores).any():  # no predicted class: undefined
+        return math.nan
     # positive prediction vs positive label: the label +1 (or 1) is the positive class either way
     return float(np.mean((scores > threshold) == (labels > 0)))
 
@@ -90,7 +98,7 @@ def r2_score(pred: Any, target: Any) -> float:
     elements), which is not scikit-learn's default (a mean of per-column scores).
     """
     fn = "r2_score"
-    p = _as_array(pred, fn, "prediction")
+    p = _as_array(pred, fn, "prediction", finite=False)
     y = _as_array(target, fn, "target")
     if y.shape != p.shape:
         if p.ndim == 2 and p.shape[1] == 1 and y.shape == (p.shape[0],):
@@ -99,14 +107,24 @@ def r2_score(pred: Any, target: Any) -> float:
             raise ValueError(f"{fn}: prediction shape {p.shape} and target shape {y.shape} differ")
     if y.size < 2:
         raise ValueError(f"{fn}: needs at least 2 samples, got {y.size}")
-    total = float(((y - y.mean(axis=0)) ** 2).sum())
+    # Huge (finite or not) predictions make the residual overflow to inf: R^2 is then
+    # -inf, IEEE's answer, without numpy's warning. Targets near 1e308 can overflow too.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(((y - y.mean(axis=0)) ** 2).sum())
+        residual = float(((y - p) ** 2).sum())
     if total == 0.0:
         raise ValueError(f"{fn}: the target is constant, so its variance is 0 and R^2 is undefined")
-    return 1.0 - float(((y - p) ** 2).sum()) / total
+    if math.isinf(total):
+        raise ValueError(
+            f"{fn}: the target's sum of squares overflows float64 (values near 1e154 or beyond); "
+            f"scale the target down (nn.standardize)"
+        )
+    return 1.0 - residual / total
 
 
-def _as_array(x: Any, fn: str, what: str) -> np.ndarray:
-    """The numbers of x as a float64 array (Tensors and Values are read, not recorded)."""
+def _as_array(x: Any, fn: str, what: str, finite: bool = True) -> np.ndarray:
+    """The numbers of x as a float64 array (Tensors and Values are read, not recorded);
+    with ``finite`` (targets) nan and inf are refused."""
     if isinstance(x, Tensor):
         a = x.data.astype(np.float64, copy=False)
     elif isinstance(x, Value):
@@ -115,14 +133,18 @@ def _as_array(x: Any, fn: str, what: str) -> np.ndarray:
         raise TypeError(f"{fn}: the {what} is None")
     else:
         try:
-            a = np.asarray(_plain(x), dtype=np.float64)
+            a = np.asarray(_plain(x))
+            if a.dtype.kind not in "biuf":  # complex, strings, objects: never cast quietly
+                raise TypeError
+            with np.errstate(over="ignore"):  # a longdouble beyond float64: inf, refused below
+                a = a.astype(np.float64, copy=False)
         except (TypeError, ValueError):
             raise TypeError(
-                f"{fn}: the {what} must be numbers, Values, Tensors or (nested) lists of them, got "
-                f"{type(x).__name__}"
+                f"{fn}: the {what} must be real numbers, Values, Tensors or (nested) lists of them, got "
+                f"{type(x).__name__}" + (f" of dtype {a.dtype}" if isinstance(x, np.ndarray) else "")
             ) from None
-    if not np.isfinite(a).all():
-        raise ValueError(f"{fn}: the {what} contains nan or inf")
+    if finite and not np.isfinite(a).all():
+        raise ValueError(f"{fn}: the {what} contains nan or inf; {what}s must be finite numbers")
     return a
 
 

@@ -512,8 +512,11 @@ def test_accuracy_errors() -> None:
         accuracy(np.zeros((2, 3)), [0, 1, 2])
     with pytest.raises(ValueError, match="numbers of samples"):
         accuracy([0.3, 0.9], [1, 0, 1])
-    with pytest.raises(ValueError, match="nan"):
-        accuracy([math.nan, 0.9], [1, 0])
+    with pytest.raises(ValueError, match="the target contains nan or inf"):
+        accuracy([0.1, 0.9], [math.nan, 0])
+    # predictions are results: a diverged model's nan makes the metric undefined, not an error
+    assert math.isnan(accuracy([math.nan, 0.9], [1, 0]))
+    assert accuracy([math.inf, -math.inf], [1, 0]) == 1.0
 
 
 def test_accuracy_reads_numbers_only() -> None:
