@@ -26,25 +26,46 @@ top of these, so it gets its gradient for free.
 Kinks (NOTE: the same conventions as PyTorch, tested exactly):
 ``relu'(0) = 0``, ``abs'(0) = 0``, ``leaky_relu'(0) = slope``, ``sqrt'(0) = inf``.
 
-Errors and non-finite numbers, one policy per op:
+Non-finite numbers (inf, nan): one rule for where they may enter and leave a graph,
+the same for ``Value`` and ``Tensor``:
+
+* IN: a number typed in -- ``Value(x)``, a Python number an op meets (``v * 2.0``),
+  ``backward(grad=...)`` -- must be finite: nan and +-inf are a ValueError, a number too
+  large for a float64 (``10**400``) an OverflowError. Nobody types inf on purpose.
+* THROUGH: results of ops follow IEEE, like Python floats: overflow in ``+``, ``-``, ``*``
+  gives +-inf, inf - inf gives nan, and an input that already is inf or nan propagates
+  through every op (``relu(nan)`` is nan, ``exp(inf)`` is inf, ``sin(inf)`` is nan) rather
+  than raising: it is the symptom of an earlier overflow, not a new mistake. Ops with a
+  domain still raise for inputs outside it (table below); overflow errors (``exp``, ``**``)
+  are raised only when finite inputs overflow. ``detach()`` and the shifts and clamps
+  inside ``nn``'s losses carry inf and nan as nodes, never back through the input check.
+* OUT: a non-finite loss is a result like any other. ``nn.fit`` checks every loss,
+  gradient and update and stops, with its message, before an update would put inf or
+  nan into a parameter; ``nn``'s optimizers refuse non-finite gradients and updates.
+
+Errors, one policy per op:
 
     =====================  ==========================================================
     op                     what happens outside its domain
     =====================  ==========================================================
     Value(x)               TypeError for anything but a real number (bool, str, None,
-                           lists, arrays: use Tensor); ValueError for nan and +-inf
+                           lists, arrays: use Tensor); ValueError for nan and +-inf;
+                           OverflowError beyond float64 (10**400)
     a + b, a * b, -, neg   IEEE, like Python floats: overflow gives +-inf, inf - inf
                            gives nan (checking every add would slow every graph)
     a / b                  ZeroDivisionError "division by zero in Value.__truediv__"
-    a ** b                 ValueError for a < 0 with a non-integer b (the result would
-                           be complex); ZeroDivisionError for 0 ** (b < 0);
-                           OverflowError when the result exceeds float64
+    a ** b                 ValueError for a < 0 with a finite non-integer b (the result
+                           would be complex); ZeroDivisionError for 0 ** (finite b < 0);
+                           OverflowError when finite operands exceed float64
     d/db a ** b            nan for a < 0 (ln a is undefined), 0 for a == 0, as PyTorch
-    exp(x)                 OverflowError for x > 709.78 (exp(x) > float64 max)
-    log(x)                 ValueError for x <= 0
+    exp(x)                 OverflowError for finite x > 709.78 (exp(x) > float64 max)
+    log(x)                 ValueError for x <= 0 (-inf included)
     sqrt(x)                ValueError for x < 0; the gradient at 0 is inf
     tanh, sigmoid,         defined everywhere; sigmoid and softplus are computed in a
-    softplus, relu, ...    form that never overflows
+    softplus, relu, ...    form that never overflows; sin, cos of +-inf are nan
+    backward()             checks every leaf first; if a rule raises midway (a leaf's
+                           data changed after the graph was built, an interrupt), every
+                           grad is put back: a failed call changes nothing
     =====================  ==========================================================
 
 Gradient semantics, in one place:

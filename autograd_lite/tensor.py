@@ -44,20 +44,36 @@ numpy combines them (float32 with float64 gives float64), as PyTorch does for te
 A leaf's gradient always has the leaf's own dtype. Complex, object and string arrays
 are refused.
 
-Errors and non-finite numbers, one policy per op (as for ``Value``):
+Non-finite numbers follow ``Value``'s rule (see ``engine.py``): IN, numbers typed in
+(``Tensor(x)``, an array or Python number an op meets, ``backward(grad=...)``) must be
+finite *in the tensor's dtype* -- nan/inf are a ValueError, a finite number too large
+for it (``10**400``; ``1e300`` in a float32 op) an OverflowError, checked after the cast
+as before it; THROUGH, results follow IEEE and inf/nan inputs propagate through every
+op; OUT, ``nn.fit`` stops before a non-finite update. The same edges give the same
+numbers on both engines. Where IEEE makes inf or nan from finite numbers (an overflow in
+``*``, inf - inf), numpy may also print a RuntimeWarning; ``fit`` silences it and
+reports the non-finite loss instead.
+
+Errors, one policy per op (as for ``Value``):
 
     =====================  ==========================================================
-    Tensor(x)              TypeError for strings, None, objects, complex, Values;
-                           ValueError for nan or +-inf (with how many and where)
+    Tensor(x)              TypeError for strings, None, objects, complex, Values, dicts,
+                           sets, generators; ValueError for nan or +-inf (with how many
+                           and where); OverflowError beyond the dtype's range
     + - * @, sum, ...      IEEE: overflow gives +-inf (checking every add would slow
                            every graph)
     a / b                  ZeroDivisionError if any element of b is 0
-    a ** b                 ValueError for a < 0 with a non-integer b; ZeroDivisionError
-                           for 0 ** (b < 0); OverflowError past the dtype's maximum
-                           (except a ** 2, which is a * a: IEEE)
-    exp(x)                 OverflowError if some exp(x) exceeds the dtype's maximum
+    a ** b                 ValueError for a < 0 with a finite non-integer b;
+                           ZeroDivisionError for 0 ** (finite b < 0); OverflowError
+                           where finite operands exceed the dtype's maximum (except
+                           a ** 2, which is a * a: IEEE)
+    exp(x)                 OverflowError if exp(x) exceeds the dtype's maximum for a
+                           finite x (exp(inf) is inf)
     log(x), sqrt(x)        ValueError for x <= 0 (log) or x < 0 (sqrt), naming where
     shapes                 ValueError naming the op and both shapes
+    backward()             leaves checked first (stale, or a grad that is not an array
+                           of the leaf's shape); if a rule fails midway every grad is
+                           put back: a failed call changes nothing
     =====================  ==========================================================
 
 Gradient semantics: the same as ``Value`` (see ``engine.py``), with ``None`` as "no
