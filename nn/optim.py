@@ -56,12 +56,25 @@ import numpy as np
 
 from autograd_lite import Tensor, Value
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSProp", "RMSprop", "clip_grad_norm"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSProp", "RMSprop", "clip_grad_norm", "NonFiniteError"]
 
 Parameter = Union[Value, Tensor]
 # One array's buffers: {"step": int, "exp_avg": ndarray, ...}; a parameter that has
 # never been stepped has an empty state.
 State = Dict[str, Any]
+
+
+class NonFiniteError(ValueError):
+    """A gradient or an update that is nan or inf: the step was refused, nothing changed.
+
+    ``kind`` is "gradient" or "update"; ``parameter`` the index in the optimizer's list.
+    ``nn.fit`` catches it to stop a diverging run with its message.
+    """
+
+    def __init__(self, message: str, kind: str, parameter: int) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.parameter = parameter
 
 
 class Optimizer:
@@ -106,26 +119,78 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter once from its current gradient (a Tensor with grad None is skipped).
 
-        Every gradient is checked first (finite, right shape), so an error leaves the
-        parameters and the optimizer's state exactly as they were.
+        Validated first, then written: every gradient is checked (finite, right shape),
+        then every update is computed on copies and checked (finite parameters and
+        buffers: ``lr * grad`` can overflow, and so can Adam's running g^2), and only then
+        are the parameters and buffers written. An error (``NonFiniteError`` names the
+        parameter) leaves the parameters, the buffers and ``step_count`` as they were.
         """
+        where = f"{type(self).__name__}.step"
         self._check_value_grads()
         tensor_grads = self._checked_tensor_grads()
-        if self._values:
-            self._step_values()
-        for i, p, g in tensor_grads:
-            state = self._tensor_state.setdefault(i, {})
-            self._update(p.data, g, state)  # p.data in place: views and dtype are kept
+        # An overflow is not a warning here but an error, raised below by parameter name.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            values = self._new_values() if self._values else None
+            tensors = []
+            for i, p, g in tensor_grads:
+                state = _copy_state(self._tensor_state.get(i, {}))
+                x = p.data.copy()
+                self._update(x, g, state)
+                tensors.append((i, p, x, state))
+        if values is not None:
+            self._check_update(where, values[0], values[1], self._value_index, self._values)
+        for i, p, x, state in tensors:
+            self._check_update(where, x, state, [i], [p])
+        # Everything computed and checked: commit.
+        if values is not None:
+            for p, xi in zip(self._values, values[0]):
+                p.data = xi
+            self._value_state = values[1]
+        for i, p, x, state in tensors:
+            np.copyto(p.data, x)  # in place: views (from_numpy) and the dtype are kept
+            self._tensor_state[i] = state
         self.step_count += 1
 
-    def _step_values(self) -> None:
-        """Gather the Values into one vector, update it as an array, write it back."""
+    def _new_values(self) -> Tuple[Any, State]:
+        """The Values' next data (a sequence of floats) and their next state, computed
+        without changing anything: one numpy update of all of them as a vector."""
         n = len(self._values)
         x = np.fromiter((p.data for p in self._values), np.float64, count=n)
         g = np.fromiter((p.grad for p in self._values), np.float64, count=n)
-        self._update(x, g, self._value_state)
-        for p, xi in zip(self._values, x.tolist()):  # tolist(): data stays a Python float
-            p.data = xi
+        state = _copy_state(self._value_state)
+        self._update(x, g, state)
+        return x.tolist(), state  # tolist(): data stays a Python float
+
+    def _check_update(self, where: str, x: Any, state: State, index: List[int], params: Sequence[Any]) -> None:
+        """Raise NonFiniteError, naming the parameter, if an update or a buffer is not finite.
+
+        ``x`` is the new data of ``params`` (one Tensor, or all the Values as one vector),
+        ``index`` their positions in the optimizer's list.
+        """
+        buffers = [(name, b) for name, b in state.items() if isinstance(b, np.ndarray)]
+        if isinstance(x, list):  # the Values' floats: a sum is finite only if every term is
+            total = sum(x)
+            if total - total == 0.0 and not buffers:
+                return
+        arr = np.asarray(x, dtype=np.float64)
+        if np.isfinite(arr).all() and all(np.isfinite(b).all() for _, b in buffers):
+            return
+        if not np.isfinite(arr).all():
+            k = int(np.flatnonzero(~np.isfinite(arr))[0])
+            into, why = "it", f"the step overflows float64: lr {self._lr:g}, "
+        else:  # the parameter stays finite, a running average does not (g^2 overflowed, say)
+            name, buf = next((n, b) for n, b in buffers if not np.isfinite(b).all())
+            k = int(np.flatnonzero(~np.isfinite(buf))[0])
+            into, why = f"its buffer {name!r}", ""
+        which = k if len(params) > 1 else 0  # the Values: element k is parameter k
+        p, i = params[which], index[which]
+        grad = np.abs(np.asarray(p.grad, dtype=np.float64))
+        raise NonFiniteError(
+            f"{where}: updating {_describe(i, p)} would put inf or nan into {into} ({why}largest |grad| "
+            f"{float(grad.max()) if grad.size else 0.0:.3g}); nothing was updated. The loss has probably "
+            f"diverged: lower the learning rate, or clip with clip_grad_norm",
+            kind="update", parameter=i,
+        )
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: State) -> None:
         """Change ``x`` in place by one step of the rule; ``g`` must not be changed (it may be ``p.grad``)."""
@@ -162,6 +227,8 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
+            if not p.data.flags.writeable:
+                _raise_read_only(f"{type(self).__name__}.step", i, p)
             # the usual case, checked cheaply: a finite array of the data's shape and dtype
             if type(g) is np.ndarray and g.shape == p.data.shape and g.dtype == p.data.dtype and np.isfinite(g).all():
                 out.append((i, p, g))
@@ -345,19 +412,15 @@ class SGD(Optimizer):
     def _buffer_names(self, h: Mapping[str, Any]) -> Tuple[str, ...]:
         return ("momentum_buffer",) if h["momentum"] != 0.0 else ()
 
-    def _step_values(self) -> None:
+    def _new_values(self) -> Tuple[Any, State]:
         if self.momentum != 0.0:
-            super()._step_values()
-            return
+            return super()._new_values()
         # Plain SGD on Values, the lecture's inner loop: no numpy round trip for a few
         # hundred numbers. The same arithmetic, in the same order, as _update.
         lr, wd = self._lr, self.weight_decay
         if wd == 0.0:
-            for p in self._values:
-                p.data -= lr * p.grad
-        else:
-            for p in self._values:
-                p.data -= lr * (p.grad + wd * p.data)
+            return [p.data - lr * p.grad for p in self._values], {}
+        return [p.data - lr * (p.grad + wd * p.data) for p in self._values], {}
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: State) -> None:
         if self.weight_decay != 0.0:
@@ -418,7 +481,7 @@ class Adam(Optimizer):
                 _check_number(w, "betas[0]", betas[0], lo=0.0, hi=1.0, hi_open=True),
                 _check_number(w, "betas[1]", betas[1], lo=0.0, hi=1.0, hi_open=True),
             ),
-            eps=_check_number(w, "eps", h["eps"], lo=0.0),
+            eps=_check_eps(w, h["eps"]),
             weight_decay=_check_number(w, "weight_decay", h["weight_decay"], lo=0.0),
             amsgrad=_check_bool(w, "amsgrad", h["amsgrad"]),
         )
@@ -513,7 +576,7 @@ class RMSProp(Optimizer):
         return dict(
             lr=_check_lr(w, h["lr"]),
             alpha=_check_number(w, "alpha", h["alpha"], lo=0.0, hi=1.0),
-            eps=_check_number(w, "eps", h["eps"], lo=0.0),
+            eps=_check_eps(w, h["eps"]),
             weight_decay=_check_number(w, "weight_decay", h["weight_decay"], lo=0.0),
             momentum=_check_number(w, "momentum", h["momentum"], lo=0.0),
             centered=_check_bool(w, "centered", h["centered"]),
@@ -605,6 +668,12 @@ def clip_grad_norm(
         norms.append(_vector_norm(np.array([float(v.grad) for v in values]), q))
     total = _vector_norm(np.array(norms, dtype=np.float64), q) if norms else 0.0
     coef = max_norm / (total + 1e-6)
+    if math.isinf(total):
+        # The true norm is beyond float64 (exploding gradients, what clipping is for):
+        # max_norm / inf would zero every gradient and lose the direction. The same
+        # coefficient, computed in parts: total = m * rest with m the largest norm.
+        m = max(norms)
+        coef = (max_norm / m) / _vector_norm(np.array(norms, dtype=np.float64) / m, q)
     if coef < 1.0:
         for v in values:
             v.grad = float(v.grad) * coef
@@ -614,13 +683,26 @@ def clip_grad_norm(
 
 
 def _vector_norm(x: np.ndarray, q: float) -> float:
+    """The q-norm of ``x``, inf only when the norm itself is beyond float64.
+
+    Squares (q-th powers) of large gradients overflow long before their norm does:
+    |g| ~ 1e160 has g^2 = inf. Outside a safe range the vector is first divided by its
+    largest |x| (the norm scales with it); inside, the plain formula, as PyTorch.
+    """
     if x.size == 0:
         return 0.0
-    if q == math.inf:
-        return float(np.max(np.abs(x)))
+    a = np.abs(x)
+    m = float(np.max(a))
+    if q == math.inf or m == 0.0:
+        return m
+    bound = 10.0 ** min(100.0, 300.0 / q)  # m ** q stays well inside float64
+    if not (1.0 / bound < m < bound):
+        with np.errstate(over="ignore"):  # m * norm beyond float64 is inf: the answer
+            return m * _vector_norm(x / m, q)
     if q == 2.0:
         return float(np.sqrt(np.dot(x, x)))
-    return float(np.sum(np.abs(x) ** q) ** (1.0 / q))
+    with np.errstate(over="ignore", under="ignore"):  # (sum ** (1/q) for q < 1 may exceed float64)
+        return float(np.sum(a**q) ** (1.0 / q))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -670,6 +752,8 @@ def _collect_params(where: str, params: Any) -> List[Parameter]:
                 f"{where}: {_describe(i, p)} has requires_grad=False, so it never gets a gradient; "
                 f"create it with requires_grad=True, or leave it out"
             )
+        if isinstance(p, Tensor) and not p.data.flags.writeable:
+            _raise_read_only(where, i, p)
         if id(p) in seen:
             raise ValueError(
                 f"{where}: {_describe(i, p)} is the same object as parameter {seen[id(p)]}; "
@@ -679,15 +763,30 @@ def _collect_params(where: str, params: Any) -> List[Parameter]:
     return plist
 
 
+def _copy_state(state: State) -> State:
+    """A copy of one state whose arrays an update may change in place."""
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in state.items()}
+
+
+def _raise_read_only(where: str, i: int, p: Tensor) -> None:
+    done = "; nothing was updated" if where.endswith(".step") else ""
+    raise ValueError(
+        f"{where}: {_describe(i, p)} holds a read-only array (Tensor.from_numpy of a read-only "
+        f"array?), which an update cannot change{done}. Make the parameter with "
+        f"Tensor(array, requires_grad=True), which copies"
+    )
+
+
 def _check_value_grad(where: str, i: int, p: Value) -> None:
     """Raise unless the Value's grad is a finite real number."""
     g = p.grad
     if isinstance(g, bool) or not isinstance(g, numbers.Real):
         raise TypeError(f"{where}: {_describe(i, p)} has grad {g!r}; a Value's grad must be a number (0.0 when cleared)")
     if not math.isfinite(g):
-        raise ValueError(
+        raise NonFiniteError(
             f"{where}: {_describe(i, p)} has a non-finite gradient ({g}); nothing was updated. "
-            f"The loss has probably diverged: lower the learning rate, or clip with clip_grad_norm"
+            f"The loss has probably diverged: lower the learning rate, or clip with clip_grad_norm",
+            kind="gradient", parameter=i,
         )
 
 
@@ -704,9 +803,10 @@ def _checked_tensor_grad(where: str, i: int, p: Tensor) -> np.ndarray:
         raise TypeError(f"{where}: {_describe(i, p)} has a grad of dtype {g.dtype}; expected floating point")
     if not np.isfinite(g).all():
         bad = int(g.size - np.isfinite(g).sum())
-        raise ValueError(
+        raise NonFiniteError(
             f"{where}: {_describe(i, p)} has a non-finite gradient ({bad} of {g.size} elements are nan or inf); "
-            f"nothing was updated. The loss has probably diverged: lower the learning rate, or clip with clip_grad_norm"
+            f"nothing was updated. The loss has probably diverged: lower the learning rate, or clip with clip_grad_norm",
+            kind="gradient", parameter=i,
         )
     return g if g.dtype == p.data.dtype else g.astype(p.data.dtype)
 
@@ -728,6 +828,17 @@ def _check_number(
             span = f"in [{lo}, {hi})" if hi_open else f"in [{lo}, {hi}]"
         raise ValueError(f"{where}: invalid {name} {x!r}; it must be {span}")
     return x
+
+
+def _check_eps(where: str, eps: Any) -> float:
+    """eps > 0: it keeps m / (sqrt(v) + eps) finite where the gradient has been 0 (0 / 0 is nan)."""
+    e = _check_number(where, "eps", eps, lo=0.0)
+    if e == 0.0:
+        raise ValueError(
+            f"{where}: invalid eps 0.0; it must be > 0: it keeps the step finite where the gradient "
+            f"is 0 (0 / (sqrt(0) + 0) is nan). 1e-8 is the usual value"
+        )
+    return e
 
 
 def _check_lr(where: str, lr: Any) -> float:
