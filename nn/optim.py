@@ -87,6 +87,10 @@ class Optimizer:
 
     #: Hyperparameters saved by ``state_dict`` (``lr`` first).
     _hyper_names: Tuple[str, ...] = ("lr",)
+    #: Buffers that can overflow while the parameter stays finite, checked by every
+    #: ``step()``: running sums of g^2, momentum (mu may exceed 1). Running means of g are
+    #: bounded by the largest |g|, and a nan or inf g shows in the parameter itself.
+    _growing: Tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Parameter], lr: float) -> None:
         where = type(self).__name__
@@ -119,11 +123,12 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter once from its current gradient (a Tensor with grad None is skipped).
 
-        Validated first, then written: every gradient is checked (finite, right shape),
-        then every update is computed on copies and checked (finite parameters and
-        buffers: ``lr * grad`` can overflow, and so can Adam's running g^2), and only then
-        are the parameters and buffers written. An error (``NonFiniteError`` names the
-        parameter) leaves the parameters, the buffers and ``step_count`` as they were.
+        Validated first, then written: every gradient is checked (a number or an array of
+        the parameter's shape), every update is computed on scratch copies and checked
+        (finite parameters and buffers: ``lr * grad`` can overflow, and so can Adam's
+        running g^2; a nan or inf gradient is caught here too), and only then are the
+        parameters and buffers written. An error (``NonFiniteError`` names the parameter)
+        leaves the parameters, the buffers and ``step_count`` exactly as they were.
         """
         where = f"{type(self).__name__}.step"
         self._check_value_grads()
@@ -131,16 +136,13 @@ class Optimizer:
         # An overflow is not a warning here but an error, raised below by parameter name.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             values = self._new_values() if self._values else None
-            tensors = []
-            for i, p, g in tensor_grads:
-                state = _copy_state(self._tensor_state.get(i, {}))
-                x = p.data.copy()
-                self._update(x, g, state)
-                tensors.append((i, p, x, state))
-        if values is not None:
-            self._check_update(where, values[0], values[1], self._value_index, self._values)
-        for i, p, x, state in tensors:
-            self._check_update(where, x, state, [i], [p])
+            tensors = [(i, p) + self._new_tensor(p.data, g, self._tensor_state.get(i, {})) for i, p, g in tensor_grads]
+            grow = self._growing
+            if values is not None and not _all_finite(values[0], values[1], grow):
+                self._raise_non_finite(where, values[0], values[1], self._value_index, self._values)
+            for i, p, x, state in tensors:
+                if not _all_finite(x, state, grow):
+                    self._raise_non_finite(where, x, state, [i], [p])
         # Everything computed and checked: commit.
         if values is not None:
             for p, xi in zip(self._values, values[0]):
@@ -161,20 +163,27 @@ class Optimizer:
         self._update(x, g, state)
         return x.tolist(), state  # tolist(): data stays a Python float
 
-    def _check_update(self, where: str, x: Any, state: State, index: List[int], params: Sequence[Any]) -> None:
-        """Raise NonFiniteError, naming the parameter, if an update or a buffer is not finite.
+    def _new_tensor(self, x: np.ndarray, g: np.ndarray, state: State) -> Tuple[np.ndarray, State]:
+        """A Tensor's next data and state, computed on copies (``x`` and ``state`` unchanged)."""
+        x, state = x.copy(), _copy_state(state)
+        self._update(x, g, state)
+        return x, state
+
+    def _raise_non_finite(self, where: str, x: Any, state: State, index: List[int], params: Sequence[Any]) -> None:
+        """The NonFiniteError for a step whose update (``x``, ``state``) is not finite.
 
         ``x`` is the new data of ``params`` (one Tensor, or all the Values as one vector),
-        ``index`` their positions in the optimizer's list.
+        ``index`` their positions in the optimizer's list. A nan or inf gradient (which
+        always makes the update non-finite) is named as such; otherwise the update
+        itself overflowed.
         """
-        buffers = [(name, b) for name, b in state.items() if isinstance(b, np.ndarray)]
-        if isinstance(x, list):  # the Values' floats: a sum is finite only if every term is
-            total = sum(x)
-            if total - total == 0.0 and not buffers:
-                return
+        for i, p in zip(index, params):  # a non-finite gradient is the clearer message
+            if isinstance(p, Value):
+                _check_value_grad(where, i, p)
+            else:
+                _checked_tensor_grad(where, i, p)
         arr = np.asarray(x, dtype=np.float64)
-        if np.isfinite(arr).all() and all(np.isfinite(b).all() for _, b in buffers):
-            return
+        buffers = [(name, b) for name, b in state.items() if isinstance(b, np.ndarray)]
         if not np.isfinite(arr).all():
             k = int(np.flatnonzero(~np.isfinite(arr))[0])
             into, why = "it", f"the step overflows float64: lr {self._lr:g}, "
@@ -229,8 +238,9 @@ class Optimizer:
                 continue
             if not p.data.flags.writeable:
                 _raise_read_only(f"{type(self).__name__}.step", i, p)
-            # the usual case, checked cheaply: a finite array of the data's shape and dtype
-            if type(g) is np.ndarray and g.shape == p.data.shape and g.dtype == p.data.dtype and np.isfinite(g).all():
+            # the usual case, checked cheaply: an array of the data's shape and dtype (a nan
+            # or inf in it makes the update non-finite, which step() checks anyway)
+            if type(g) is np.ndarray and g.shape == p.data.shape and g.dtype == p.data.dtype:
                 out.append((i, p, g))
             else:  # anything else gets the full check and its precise error
                 out.append((i, p, _checked_tensor_grad(f"{type(self).__name__}.step", i, p)))
@@ -376,6 +386,7 @@ class SGD(Optimizer):
     """
 
     _hyper_names = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
+    _growing = ("momentum_buffer",)
 
     def __init__(
         self,
@@ -422,6 +433,15 @@ class SGD(Optimizer):
             return [p.data - lr * p.grad for p in self._values], {}
         return [p.data - lr * (p.grad + wd * p.data) for p in self._values], {}
 
+    def _new_tensor(self, x: np.ndarray, g: np.ndarray, state: State) -> Tuple[np.ndarray, State]:
+        if self.momentum != 0.0:
+            return super()._new_tensor(x, g, state)
+        # Plain SGD: the new data is a new array anyway (no copy of x needed). The same
+        # arithmetic as _update.
+        if self.weight_decay != 0.0:
+            g = g + self.weight_decay * x
+        return x - self._lr * g, state
+
     def _update(self, x: np.ndarray, g: np.ndarray, state: State) -> None:
         if self.weight_decay != 0.0:
             g = g + self.weight_decay * x  # the gradient of the L2 penalty wd/2 |p|^2; a new array
@@ -449,6 +469,7 @@ class Adam(Optimizer):
     """
 
     _hyper_names = ("lr", "betas", "eps", "weight_decay", "amsgrad")
+    _growing = ("exp_avg_sq", "max_exp_avg_sq")
     _decoupled = False  # AdamW: weight decay shrinks p directly instead of adding to g
 
     def __init__(
@@ -553,6 +574,7 @@ class RMSProp(Optimizer):
     """
 
     _hyper_names = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
+    _growing = ("square_avg", "momentum_buffer")
 
     def __init__(
         self,
@@ -763,6 +785,20 @@ def _collect_params(where: str, params: Any) -> List[Parameter]:
     return plist
 
 
+def _all_finite(x: Any, state: State, names: Tuple[str, ...]) -> bool:
+    """True if ``x`` (an array, or a list of floats) and the buffers ``names`` of ``state`` are finite."""
+    for a in (x, *(state[n] for n in names if n in state)):
+        if isinstance(a, list):
+            total = sum(a)  # finite only if every term is (or an overflow: look closer)
+            if total - total != 0.0 and not all(v - v == 0.0 for v in a):
+                return False
+        elif isinstance(a, np.ndarray):
+            # a sum, as above: cheaper than np.isfinite(a).all() (one pass, no bool array)
+            if not math.isfinite(np.add.reduce(a, axis=None)) and not np.isfinite(a).all():
+                return False
+    return True
+
+
 def _copy_state(state: State) -> State:
     """A copy of one state whose arrays an update may change in place."""
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in state.items()}
@@ -889,4 +925,12 @@ def _checked_buffer(where: str, key: str, i: int, p: Parameter, name: str, value
         raise ValueError(f"{where}: {key} has shape {arr.shape}, but {_describe(i, p)} has shape {p.shape}")
     if not np.isfinite(arr).all():
         raise ValueError(f"{where}: {key} contains nan or inf; buffers must be finite")
-    return np.array(arr, dtype=p.data.dtype)  # a copy in the parameter's dtype
+    with np.errstate(over="ignore"):  # checked just below
+        out = np.array(arr, dtype=p.data.dtype)  # a copy in the parameter's dtype
+    if not np.isfinite(out).all():  # finite before the cast, not after: 1e300 as float32
+        first = np.asarray(arr).reshape(-1)[np.flatnonzero(~np.isfinite(out))[0]]
+        raise ValueError(
+            f"{where}: {key} holds {first} (for example), which is out of {p.data.dtype} range, the dtype of "
+            f"{_describe(i, p)}; nothing was loaded"
+        )
+    return out
