@@ -27,6 +27,7 @@ next ``step()``.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from typing import Any, Dict, List, Mapping, Tuple
@@ -68,13 +69,34 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__}.lr_at is not defined")
 
     def _set_lr(self) -> None:
-        self._last_lr = self.lr_at(self.last_epoch)
+        self._last_lr = self._checked_lr(self.last_epoch, f"{type(self).__name__}")
         self.optimizer.lr = self._last_lr
 
+    def _checked_lr(self, epoch: int, where: str) -> float:
+        """``lr_at(epoch)``, or an OverflowError if it is beyond float64 (a gamma > 1 grows
+        the lr without bound: 2.0 ** 1025 does not fit)."""
+        try:
+            lr = float(self.lr_at(epoch))
+        except OverflowError:
+            lr = math.inf
+        if not math.isfinite(lr):
+            grow = f"; gamma {self.gamma:g} > 1 multiplies it every step" if getattr(self, "gamma", 0.0) > 1.0 else ""
+            raise OverflowError(
+                f"{where}: the learning rate of epoch {epoch} is beyond float64 (base_lr "
+                f"{self.base_lr:g}{grow}); nothing was changed"
+            )
+        return lr
+
     def step(self) -> None:
-        """Advance one epoch (or iteration) and set the optimizer's lr for it."""
+        """Advance one epoch (or iteration) and set the optimizer's lr for it.
+
+        The new lr is computed and checked first: if it would overflow float64, an
+        OverflowError leaves ``last_epoch`` and the optimizer's lr as they were.
+        """
+        lr = self._checked_lr(self.last_epoch + 1, f"{type(self).__name__}.step")
         self.last_epoch += 1
-        self._set_lr()
+        self._last_lr = lr
+        self.optimizer.lr = lr
 
     def get_last_lr(self) -> List[float]:
         """The lr set by the last ``step()`` (or construction), as a one-element list like PyTorch's."""
@@ -109,10 +131,19 @@ class LRScheduler:
             raise ValueError(f"{where}: last_epoch must be an integer >= 0, got {epoch!r}")
         base = _check_number(where, "base_lr", state["base_lr"], lo=0.0)
         settings = self._check_settings({name: state[name] for name in self._settings})
+        # The restored epoch's lr, computed on a copy holding the new settings: an lr
+        # beyond float64 raises here, before anything changes.
+        trial = copy.copy(self)
+        trial.last_epoch, trial.base_lr = int(epoch), base
+        for name, value in settings.items():
+            setattr(trial, name, value)
+        lr = trial._checked_lr(trial.last_epoch, where)
+        # Everything checked: commit.
         self.last_epoch, self.base_lr = int(epoch), base
         for name, value in settings.items():
             setattr(self, name, value)
-        self._set_lr()
+        self._last_lr = lr
+        self.optimizer.lr = lr
 
     def _check_settings(self, s: Mapping[str, Any]) -> Dict[str, Any]:
         """Validated settings (raises on a bad one); used by __init__ and load_state_dict."""
