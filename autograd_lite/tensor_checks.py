@@ -87,13 +87,11 @@ def _cast(arr: np.ndarray, target: np.dtype, where: str) -> np.ndarray:
         if not np.isfinite(out).all():
             bad = np.argwhere(~np.isfinite(out))
             first = tuple(int(i) for i in bad[0])
-            what = (
-                f"{arr[first]} is" if arr.ndim == 0
-                else f"{len(bad)} element(s) are (the first at index {first}: {arr[first]})"
-            )
+            where_bad = "" if arr.ndim == 0 else f"the first at index {first}: "
+            what = f"{str(arr[first])} is" if arr.ndim == 0 else f"{len(bad)} element(s) are"
             raise OverflowError(
-                f"{where}: {what} out of {target} range (it holds numbers up to "
-                f"{float(np.finfo(target).max):.4g} in magnitude); scale the data down"
+                f"{where}: {what} out of {target} range ({where_bad}{str(arr[first]) + '; ' if arr.ndim else ''}"
+                f"{target} holds numbers up to {float(np.finfo(target).max):.4g} in magnitude); scale the data down"
                 + (", or keep float64" if target == np.float32 else "")
             )
         return out

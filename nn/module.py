@@ -210,6 +210,7 @@ class Module:
             raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict of arrays, got {type(state).__name__}")
         groups = self.groups()
         expected = {name: shape for name, shape, _ in groups}
+        targets = {name: params for name, _, params in groups}
         problems: List[str] = []
         missing = [k for k in expected if k not in state]
         extra = [k for k in state if k not in expected]
@@ -233,7 +234,20 @@ class Module:
             elif not np.isfinite(arr).all():
                 problems.append(f"{name}: contains nan or inf")
             else:
-                arrays[name] = arr
+                # Cast to the parameter's dtype now and check again: finite numbers can
+                # become inf on the way (1e300 into float32, a longdouble 1e400 into float64).
+                target = targets[name].data.dtype if isinstance(targets[name], Tensor) else np.dtype(np.float64)
+                with np.errstate(over="ignore"):
+                    cast = arr.astype(target)
+                if not np.isfinite(cast).all():
+                    first = arr.reshape(-1)[np.flatnonzero(~np.isfinite(cast))[0]]
+                    problems.append(
+                        f"{name}: holds {str(first)} (for example), out of {target} range, the model's dtype there"
+                    )
+                elif isinstance(targets[name], Tensor) and not targets[name].data.flags.writeable:
+                    problems.append(f"{name}: the parameter's array is read-only (Tensor.from_numpy of a read-only array?)")
+                else:
+                    arrays[name] = cast
         if problems:
             raise StateDictError(
                 f"{type(self).__name__}.load_state_dict: the state does not fit this model "
@@ -247,7 +261,7 @@ class Module:
                 params.data[...] = arrays[name]
             else:
                 for p, x in zip(params, arrays[name].ravel().tolist()):
-                    p.data = float(x)
+                    p.data = x  # a Python float (tolist of a float64 array)
 
     def save(self, path: Union[str, os.PathLike]) -> None:
         """Write the state dict to ``path`` as ``.npz``, atomically (temp file, then rename)."""

@@ -930,7 +930,7 @@ def _checked_buffer(where: str, key: str, i: int, p: Parameter, name: str, value
     if not np.isfinite(out).all():  # finite before the cast, not after: 1e300 as float32
         first = np.asarray(arr).reshape(-1)[np.flatnonzero(~np.isfinite(out))[0]]
         raise ValueError(
-            f"{where}: {key} holds {first} (for example), which is out of {p.data.dtype} range, the dtype of "
+            f"{where}: {key} holds {str(first)} (for example), which is out of {p.data.dtype} range, the dtype of "
             f"{_describe(i, p)}; nothing was loaded"
         )
     return out
