@@ -12,7 +12,27 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_real", "finite_real", "real", "integer"]
+__all__ = ["is_real", "finite_real", "real", "integer", "flag", "show"]
+
+
+def show(x: Any, limit: int = 80) -> str:
+    """``repr(x)`` for an error message: at most ``limit`` characters, and never failing
+    (Python refuses to print ints of more than 4300 digits; a message must not fail)."""
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
+        return f"{'-' if x < 0 else ''}an int of about {int(x.bit_length() * 0.30103) + 1} digits"
+    try:
+        text = repr(x)
+    except Exception:  # a repr that fails (huge numbers inside, a broken __repr__)
+        text = f"<{type(x).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def flag(x: Any, name: str, where: str) -> bool:
+    """Argument ``name`` as a bool: True, False or a numpy bool; anything else is a TypeError
+    (bool("no") is True: a string or a number here would silently mean the opposite)."""
+    if not isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {type(x).__name__} {show(x)}")
+    return bool(x)
 
 
 def is_real(x: Any) -> bool:
@@ -20,26 +40,39 @@ def is_real(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
+def _as_finite(x: Any) -> Any:
+    """``x`` as a finite float, or None (not a real number, nan, inf, beyond float64)."""
+    if not is_real(x):
+        return None
+    try:
+        f = float(x)
+    except (OverflowError, ValueError):  # 10**400; a Decimal nan
+        return None
+    return f if math.isfinite(f) else None
+
+
 def finite_real(x: Any, where: str) -> float:
     """``x`` as a float, or a TypeError from ``where`` if it is not a finite real number."""
-    if not is_real(x) or not math.isfinite(float(x)):
-        raise TypeError(f"{where}: expected a finite real number, got {x!r}")
-    return float(x)
+    f = _as_finite(x)
+    if f is None:
+        raise TypeError(f"{where}: expected a finite real number, got {show(x)}")
+    return f
 
 
 def real(x: Any, name: str, where: str) -> float:
     """Argument ``name`` as a float, or a TypeError when it is not a finite real number
-    (nan, inf and bools included, as ``finite_real``)."""
-    if not is_real(x) or not math.isfinite(float(x)):
-        raise TypeError(f"{where}: {name} must be a finite real number, got {type(x).__name__} {x!r}")
-    return float(x)
+    (nan, inf, beyond float64 and bools included, as ``finite_real``)."""
+    f = _as_finite(x)
+    if f is None:
+        raise TypeError(f"{where}: {name} must be a finite real number, got {type(x).__name__} {show(x)}")
+    return f
 
 
 def integer(x: Any, name: str, where: str, minimum: int = 0) -> int:
     """Argument ``name`` as an int >= ``minimum``: a TypeError when it is not an integer (a
     bool is not), a ValueError when it is smaller."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an int >= {minimum}, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{where}: {name} must be an int >= {minimum}, got {type(x).__name__} {show(x)}")
     if x < minimum:
-        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {x!r}")
+        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {show(x)}")
     return int(x)

@@ -56,7 +56,9 @@ from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
 from autograd_lite import Tensor, Value, gc_paused, no_grad
 
+from .checks import show as _show
 from .files import load_npz, save_npz
+from .optim import NonFiniteError, Optimizer
 
 __all__ = ["fit", "evaluate", "History", "early_stopping", "stop_below"]
 
@@ -322,12 +324,17 @@ def fit(
         snapshot_every: record all parameters every this many steps (and at step 0 and
             the last step) in ``history.snapshots``, for trajectory plots.
         stop_on_nonfinite: when the loss is nan or inf (or overflows float64), or a
-            gradient is, fit prints a message with likely fixes, records
-            ``history.stopped`` and returns the history so far (True, the default:
-            divergence is a lesson, not a crash); False raises FloatingPointError with
-            the same message instead. Either way it stops *before* that step's update
-            (a non-finite loss: before its backward), so no nan reaches the parameters;
-            the history and the model end at the last good step.
+            gradient is, or an update would be (``lr * grad`` beyond float64), fit prints
+            a message with likely fixes, records ``history.stopped`` ("non-finite loss at
+            epoch 3 step 27", "non-finite gradient ...", "non-finite update ...") and
+            returns the history so far (True, the default: divergence is a lesson, not a
+            crash); False raises FloatingPointError with the same message instead. Either
+            way it stops *before* that step's update (a non-finite loss: before its
+            backward), so no nan reaches the parameters: the history and the model end at
+            the last good step, the model finite. (With ``nn``'s optimizers, which check
+            every update first; for another optimizer fit checks the parameters after its
+            step and says so if it wrote inf or nan.) numpy's overflow warnings are
+            silenced during the steps: fit reports the outcome instead.
         regularizer: ``regularizer(model) -> node`` added to every step's loss, e.g.
             ``lambda m: l2(m.parameters(), 1e-4)``.
         file: where log lines, messages and the bar go (None: ``sys.stdout`` at call time).
@@ -336,7 +343,13 @@ def fit(
     fit draws no random numbers: shuffling belongs to the data (``Batches(seed=...)``).
     """
     file = sys.stdout if file is None else file
+    if not callable(getattr(file, "write", None)):
+        raise TypeError(f"fit: file must be a text stream with write() (sys.stdout, an open file), got {_show(file)}")
     engine, params = _check_model(model)
+    if not callable(loss_fn):
+        raise TypeError(f"fit: loss_fn must be a function loss_fn(pred, target) -> node (nn.mse, say), got {_show(loss_fn)}")
+    if not isinstance(stop_on_nonfinite, (bool, np.bool_)):
+        raise TypeError(f"fit: stop_on_nonfinite must be True or False, got {_show(stop_on_nonfinite)}")
     _check_int("epochs", epochs, minimum=1)
     _check_int("log_every", log_every, minimum=0)
     if snapshot_every is not None:
@@ -344,6 +357,7 @@ def fit(
     if scheduler_interval not in ("epoch", "step"):
         raise ValueError(f'fit: scheduler_interval must be "epoch" or "step", got {scheduler_interval!r}')
     _check_has(optimizer, "optimizer", ("zero_grad", "step"))
+    _check_optimizer_params(optimizer, params, model)
     if scheduler is not None:
         _check_has(scheduler, "scheduler", ("step",))
     metrics = _check_metrics(metrics)
@@ -383,8 +397,7 @@ def fit(
                 lr = _read_lr(optimizer)  # before the step: the lr this step uses
                 loss_value, pred, problem = _train_step(model, engine, params, loss_fn, regularizer, optimizer, Xb, yb)
                 if problem is not None:
-                    history.stopped = f"non-finite {problem[0]} at epoch {epoch} step {step + 1}"
-                    message = _nonfinite_message(problem[1], epoch, step + 1, lr)
+                    history.stopped, message = _stop_report(problem, epoch, step + 1, lr)
                     if not stop_on_nonfinite:
                         raise FloatingPointError(message)
                     _print(message, file, bar)
@@ -415,7 +428,8 @@ def fit(
                 history.metrics[name].append(metric_sums[name] / seen)
             if has_val:
                 _set_mode(model, training=False)
-                result = _evaluate(model, engine, loss_fn, val_batches, metrics, "fit", "val_data")
+                with np.errstate(all="ignore"):  # a diverging model's val loss may be inf: a number, not a warning
+                    result = _evaluate(model, engine, loss_fn, val_batches, metrics, "fit", "val_data")
                 _set_mode(model, training=True)
                 history.val_loss.append(result["loss"])
                 for name in metrics:
@@ -459,7 +473,11 @@ def evaluate(
     (train/eval) is left as it is.
     """
     engine, _ = _check_model(model, "evaluate")
-    return _evaluate(model, engine, loss_fn, _as_batches(data, "data", 1, "evaluate"), _check_metrics(metrics, "evaluate"))
+    if not callable(loss_fn):
+        raise TypeError(f"evaluate: loss_fn must be a function loss_fn(pred, target) -> node, got {_show(loss_fn)}")
+    batches, checked = _as_batches(data, "data", 1, "evaluate"), _check_metrics(metrics, "evaluate")
+    with np.errstate(all="ignore"):  # a diverged model's loss may be inf: a number, not a warning
+        return _evaluate(model, engine, loss_fn, batches, checked)
 
 
 def _evaluate(model: Any, engine: str, loss_fn: Callable[[Any, np.ndarray], Any], batches: Any,
@@ -537,6 +555,22 @@ def _monitored(history: History, monitor: str, where: str) -> List[float]:
 
 
 # ---------------------------------------------------------------------- helpers: checks
+
+
+def _check_optimizer_params(optimizer: Any, params: List[Any], model: Any) -> None:
+    """Refuse an optimizer that updates none of the model's parameters (made for another
+    model, or for this one before it was rebuilt): training would change nothing."""
+    theirs = getattr(optimizer, "params", None)
+    if not isinstance(theirs, (list, tuple)) or not theirs or not all(isinstance(p, (Value, Tensor)) for p in theirs):
+        return  # an optimizer of another kind: nothing to compare
+    ours = {id(p) for p in params}
+    if not any(id(p) in ours for p in theirs):
+        raise ValueError(
+            f"fit: the optimizer updates none of the {len(params)} parameters of this "
+            f"{type(model).__name__} (its {len(theirs)} parameters belong to another model, or to "
+            f"this one before it was rebuilt), so training would change nothing; make it from "
+            f"this model: {type(optimizer).__name__}(model.parameters(), ...)"
+        )
 
 
 def _check_model(model: Any, where: str = "fit") -> Tuple[str, List[Any]]:
@@ -622,11 +656,17 @@ def _check_pair(X: Any, y: Any, where: str) -> Batch:
     """One batch as (X float64 array, y array), with matching lengths."""
     if y is None:
         raise TypeError(f"{where}: a batch needs targets y, got (X, None)")
-    try:
+    if not (isinstance(X, np.ndarray) and X.dtype in (np.float64, np.float32)):
         # float64 (or float32, kept for float32 models); no copy when it already is one
-        X = X if isinstance(X, np.ndarray) and X.dtype in (np.float64, np.float32) else np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{where}: X must be an array of numbers ({exc})") from None
+        try:
+            X = np.asarray(X)
+        except ValueError as exc:
+            raise TypeError(f"{where}: X must be an array of numbers ({exc})") from None
+        if X.dtype.kind not in "biuf":  # complex, strings, objects: never cast quietly
+            hint = "; keep the real part (X.real) if that is what you mean" if X.dtype.kind == "c" else ""
+            raise TypeError(f"{where}: X must be an array of real numbers, got dtype {X.dtype}{hint}")
+        with np.errstate(over="ignore"):  # a longdouble beyond float64 becomes inf: the loss says so
+            X = X.astype(np.float64)
     y = np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
         raise ValueError(
@@ -683,16 +723,19 @@ def _train_step(
     optimizer: Any,
     X: np.ndarray,
     y: np.ndarray,
-) -> Tuple[float, Any, Optional[Tuple[str, str]]]:
-    """One step: ``(loss value, predictions, None)``, or a problem ``(what, why)`` and no update.
+) -> Tuple[float, Any, Optional[Tuple[str, str, bool]]]:
+    """One step: ``(loss value, predictions, None)``, or a problem ``(kind, why, undone)``.
 
-    The problem is a non-finite loss (checked before backward) or a non-finite gradient
-    (refused by the optimizer before it changes anything): either way no nan reaches
-    the parameters, so the model and the history end at the last good step.
+    The problem is a non-finite loss (checked before backward), a non-finite gradient
+    or a non-finite update (both refused by nn's optimizers before they change
+    anything): either way no nan reaches the parameters, so the model and the history
+    end at the last good step. ``undone`` is False only when an optimizer of another
+    kind already wrote inf or nan into the model.
     """
     # Pausing the cyclic collector is safe (graphs hold no cycles, so reference counting
-    # frees them) and saves most of a step's time: see gc_paused.
-    with gc_paused():
+    # frees them) and saves most of a step's time: see gc_paused. numpy's warnings about
+    # overflow are silenced: a non-finite loss, gradient or update is reported below.
+    with gc_paused(), np.errstate(all="ignore"):
         try:
             optimizer.zero_grad()
             pred = _forward(model, engine, X)
@@ -701,20 +744,30 @@ def _train_step(
                 loss = loss + regularizer(model)
             loss_value = _loss_value(loss, engine, "fit")
             if not math.isfinite(loss_value):
-                return loss_value, pred, ("loss", f"the loss is {loss_value}")
+                return loss_value, pred, ("loss", f"the loss is {loss_value}", True)
             loss.backward()
             try:
                 optimizer.step()
+            except NonFiniteError as exc:  # nn's optimizers: nothing was changed
+                if exc.kind == "gradient":
+                    bad = _nonfinite_grad(model, params) or str(exc)
+                    return loss_value, pred, ("gradient", f"the loss is {loss_value:.6g} but {bad}", True)
+                name = _param_name(model, optimizer.params[exc.parameter])
+                why = str(exc).split(" would put inf or nan into ", 1)[-1].split("; nothing", 1)[0]
+                return loss_value, pred, ("update", f"the loss is {loss_value:.6g} but updating {name} would put inf or nan into {why}", True)
             except Exception:
-                # nn's optimizers check every gradient before changing anything and refuse
-                # nan/inf: divergence too, so stop as for the loss. (Checking the gradients
-                # here on every step would cost each step what it saves once.)
+                # Another optimizer: if a gradient is nan/inf, that is divergence too.
+                # (Checking the gradients here on every step would cost each step what it saves once.)
                 bad = _nonfinite_grad(model, params)
                 if bad is None:
                     raise
-                return loss_value, pred, ("gradient", f"the loss is {loss_value:.6g} but {bad}")
+                return loss_value, pred, ("gradient", f"the loss is {loss_value:.6g} but {bad}", True)
+            if not isinstance(optimizer, Optimizer):  # nn's optimizers check every update first
+                bad = _nonfinite_param(model, params)
+                if bad is not None:
+                    return loss_value, pred, ("update", f"the loss is {loss_value:.6g} but the optimizer wrote {bad}", False)
         except OverflowError as exc:  # e.g. x ** 2 or exp(x) past float64's max: no loss at all
-            return math.inf, None, ("loss", f"the loss overflowed ({exc})")
+            return math.inf, None, ("loss", f"the loss overflowed ({exc})", True)
     return loss_value, pred, None
 
 
@@ -745,6 +798,25 @@ def _loss_value(loss: Any, engine: str, where: str) -> float:
         f"backward() on, got {got}; reduce it with sum()/mean(), and build it from the model's "
         f"outputs (a plain number has no graph)"
     )
+
+
+def _param_name(model: Any, p: Any) -> str:
+    """The model's name for parameter ``p`` ("0.weight", "0.weight[3, 1]"), or its position."""
+    named = getattr(model, "named_parameters", None)
+    if callable(named):
+        for name, q in named():
+            if q is p:
+                return name
+    return f"parameters()[{next((i for i, q in enumerate(model.parameters()) if q is p), '?')}]"
+
+
+def _nonfinite_param(model: Any, params: List[Any]) -> Optional[str]:
+    """'inf into w' for the first parameter holding nan or inf, or None."""
+    for p in params:
+        d = p.data
+        if (d - d != 0.0) if isinstance(p, Value) else not np.isfinite(d).all():
+            return f"inf or nan into {_param_name(model, p)}"
+    return None
 
 
 def _nonfinite_grad(model: Any, params: List[Any]) -> Optional[str]:
@@ -843,15 +915,30 @@ def _log_line(h: History, epoch: int, epochs: int, step: int, total_steps: Optio
     return "  ".join(parts)
 
 
-def _nonfinite_message(problem: str, epoch: int, step: int, lr: float) -> str:
+def _stop_report(problem: Tuple[str, str, bool], epoch: int, step: int, lr: float) -> Tuple[str, str]:
+    """``(history.stopped, the printed message)`` for a step that stopped fit: built here only.
+
+    ``problem`` is ``(kind, why, undone)`` from ``_train_step``: kind "loss", "gradient"
+    or "update"; ``undone`` False when another optimizer already changed the model.
+    """
+    kind, why, undone = problem
+    stopped = f"non-finite {kind} at epoch {epoch} step {step}"
     smaller = f" (it is {lr:g}: try {lr / 10:g})" if math.isfinite(lr) else ""
-    return (
-        f"fit: stopped at epoch {epoch}, step {step}: {problem}, so training diverged "
-        f"or the targets hold nan/inf. Nothing was updated in this step; the history holds the "
-        f"{step - 1} steps before it. Likely fixes: lower the learning rate{smaller}; check the "
-        f"inputs and targets for nan, inf or huge values; standardize the data (zero mean, unit "
-        f"variance per column)."
+    data = " or the targets hold nan/inf" if kind != "update" else ""
+    model = (
+        f"Nothing was updated in this step: the model holds the parameters after step {step - 1}, "
+        f"and the history the {step - 1} steps before it."
+        if undone else
+        f"The optimizer ({kind} not checked before it was applied) has already changed the model, which "
+        f"now holds inf or nan; the history holds the {step - 1} steps before it. nn's optimizers "
+        f"check every update first."
     )
+    message = (
+        f"fit: stopped at epoch {epoch}, step {step}: {why}, so training diverged{data}. {model} "
+        f"Likely fixes: lower the learning rate{smaller}; check the inputs and targets for nan, inf "
+        f"or huge values; standardize the data (zero mean, unit variance per column)."
+    )
+    return stopped, message
 
 
 def _name(cb: Callable[..., Any]) -> str:
