@@ -383,7 +383,7 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> "Value":
         """x if x > 0 else slope * x. The slope is recorded as a constant input."""
-        s = _const(slope, "leaky_relu")
+        s = _const(slope, "leaky_relu(slope=...)")
         x = self.data
         return _node(x if x > 0.0 else s.data * x, "leaky_relu", Value._leaky_relu_backward, self, s)
 

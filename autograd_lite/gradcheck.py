@@ -21,14 +21,17 @@ which costs one backward() and two forward passes per direction, whatever the si
 
 from __future__ import annotations
 
+import math
 import operator
+from numbers import Real
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from .engine import Value, _check_number, no_grad
+from .engine import Value, _check_flag, _check_number, _show, no_grad
 from .graph import topological_order
 from .tensor import Tensor, concatenate, maximum, stack
+from .tensor_checks import _as_float_array
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckError", "LOCAL_OPS", "TENSOR_OPS"]
 
@@ -71,12 +74,28 @@ def _evaluate(f: ScalarFn, xs: Sequence[float]) -> float:
     return y.data if isinstance(y, Value) else _check_number(y, "gradcheck: f(...)")
 
 
+def _check_settings(where: str, eps: Any, atol: Any = 0.0, rtol: Any = 0.0, raise_exception: Any = True) -> None:
+    """eps > 0, atol and rtol >= 0, all finite; raise_exception a bool: or a clear error."""
+    for name, x, low_open in (("eps", eps, True), ("atol", atol, False), ("rtol", rtol, False)):
+        if isinstance(x, bool) or not isinstance(x, Real):
+            raise TypeError(f"{where}: {name} must be a finite real number, got {type(x).__name__} {_show(x)}")
+        try:
+            f = float(x)
+        except OverflowError:
+            f = math.inf
+        if not math.isfinite(f) or f < 0.0 or (low_open and f == 0.0):
+            raise ValueError(f"{where}: {name} must be a finite number {'> 0' if low_open else '>= 0'}, got {_show(x)}")
+    if raise_exception is not True and raise_exception is not False:
+        _check_flag(raise_exception, f"{where}(raise_exception=...)")
+
+
 def numerical_grad(f: ScalarFn, *inputs: Union[Value, Number], eps: float = 1e-6) -> List[float]:
     """Central-difference estimate of d f / d input_i for every input.
 
     ``f`` takes one ``Value`` per input and returns a ``Value`` (or a number). It is
     evaluated ``2 * len(inputs)`` times, inside ``no_grad()``.
     """
+    _check_settings("numerical_grad", eps)
     xs = _values_of(inputs, "numerical_grad")
     grads = []
     for i in range(len(xs)):
@@ -143,6 +162,7 @@ def gradcheck(
     of any shape, and the check is ``tensor_gradcheck``'s (see there; ``tensor_options``
     such as ``mode`` and ``directions`` go to it).
     """
+    _check_settings("gradcheck", eps, atol, rtol, raise_exception)
     if any(isinstance(x, (Tensor, np.ndarray)) for x in inputs):
         return tensor_gradcheck(
             f,  # type: ignore[arg-type]  # f takes and returns Tensors here
@@ -255,9 +275,16 @@ def tensor_gradcheck(
     is full up to ``max_elements`` input elements in all, direction above. Inputs are
     checked in float64 (copies: the caller's tensors and grads are left alone).
     """
-    if mode not in ("auto", "full", "direction"):
-        raise ValueError(f"gradcheck: mode must be 'auto', 'full' or 'direction', got {mode!r}")
-    xs = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
+    _check_settings("gradcheck", eps, atol, rtol, raise_exception)
+    if not isinstance(mode, str) or mode not in ("auto", "full", "direction"):
+        raise ValueError(f"gradcheck: mode must be 'auto', 'full' or 'direction', got {_show(mode)}")
+    for name, n, low in (("max_elements", max_elements, 0), ("directions", directions, 1), ("seed", seed, 0)):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < low:
+            raise TypeError(f"gradcheck: {name} must be an int >= {low}, got {_show(n)}")
+    xs = [
+        x.data.astype(np.float64) if isinstance(x, Tensor) else _as_float_array(x, f"gradcheck: input {i}", np.float64)
+        for i, x in enumerate(inputs)
+    ]
     labels = [x.label if isinstance(x, Tensor) and x.label is not None else str(i) for i, x in enumerate(inputs)]
     rng = np.random.default_rng(seed)
     leaves = [Tensor(x, requires_grad=True) for x in xs]

@@ -111,6 +111,7 @@ from .tensor_checks import (
     _raise_pow_error,
     _raise_stale_leaf,
     _raise_zero_division,
+    _int_setting,
     _scalar_setting,
     _shape_error,
 )
@@ -422,7 +423,7 @@ class Tensor:
 
     def leaky_relu(self, slope: float = 0.01) -> "Tensor":
         """x if x > 0 else slope * x, elementwise; the slope is a setting, not an input."""
-        slope = _scalar_setting(slope, "Tensor.leaky_relu(slope=...)")
+        slope = _scalar_setting(slope, "Tensor.leaky_relu(slope=...)", finite=True)
         x = self.data
         return _node(np.where(x > 0.0, x, slope * x), "leaky_relu", Tensor._leaky_relu_backward, self, ctx=slope)
 
@@ -557,6 +558,8 @@ class Tensor:
     def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Sum over ``axis`` (all axes when None)."""
         axis = _normalize_axis(axis, self.data.ndim, "Tensor.sum")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _check_flag(keepdims, "Tensor.sum(keepdims=...)")
         return _node(self.data.sum(axis=axis, keepdims=keepdims), "sum", Tensor._sum_backward, self, ctx=(axis, keepdims))
 
     @staticmethod
@@ -569,6 +572,8 @@ class Tensor:
     def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis`` (all axes when None)."""
         axis = _normalize_axis(axis, self.data.ndim, "Tensor.mean")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _check_flag(keepdims, "Tensor.mean(keepdims=...)")
         if not self.data.size and _count(self.data.shape, axis) == 0:
             raise ValueError(f"Tensor.mean: the mean of zero elements (shape {self.shape}, axis {axis}) is undefined")
         return _node(
@@ -586,6 +591,8 @@ class Tensor:
     def max(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Maximum over ``axis`` (all axes when None). Ties share the gradient equally."""
         axis = _normalize_axis(axis, self.data.ndim, "Tensor.max")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _check_flag(keepdims, "Tensor.max(keepdims=...)")
         if not self.data.size and _count(self.data.shape, axis) == 0:
             raise ValueError(f"Tensor.max: the maximum of zero elements (shape {self.shape}, axis {axis}) is undefined")
         return _node(self.data.max(axis=axis, keepdims=keepdims), "max", Tensor._max_backward, self, ctx=(axis, keepdims))
@@ -602,6 +609,8 @@ class Tensor:
 
     def argmax(self, axis: Optional[int] = None) -> np.ndarray:
         """Indices of the maxima (an integer array, outside the graph: it has no gradient)."""
+        if axis is not None:
+            axis = _normalize_axis(_int_setting(axis, "Tensor.argmax(axis=...)"), self.data.ndim, "Tensor.argmax")[0]
         return np.asarray(np.argmax(self.data, axis=axis))
 
     # ------------------------------------------------------------------ shape ops
@@ -699,6 +708,7 @@ class Tensor:
         # (detached) maximum changes nothing but keeps every exp() <= 1. A gap wider than
         # float64's range (x_i - max x < -1.8e308) overflows to -inf, whose exp is the
         # right 0: that overflow is expected, so numpy is not to warn about it.
+        axis = _int_setting(axis, "Tensor.softmax(axis=...)")
         with np.errstate(over="ignore"):
             e = (self - self.detach().max(axis=axis, keepdims=True)).exp()
         return e / e.sum(axis=axis, keepdims=True)
@@ -709,12 +719,15 @@ class Tensor:
         Finite for finite logits, except where the true value itself is below float64's
         range: log_softmax([1e308, -1e308]) is [0, -2e308], which is -inf (as PyTorch).
         """
+        axis = _int_setting(axis, "Tensor.log_softmax(axis=...)")
         with np.errstate(over="ignore"):  # only that -inf: see softmax
             shifted = self - self.detach().max(axis=axis, keepdims=True)  # as in softmax
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """log sum_i e^x_i over ``axis``, computed as m + log sum e^(x - m) with m = max x."""
+        if keepdims is not False and keepdims is not True:
+            keepdims = _check_flag(keepdims, "Tensor.logsumexp(keepdims=...)")
         m = self.detach().max(axis=axis, keepdims=True)
         with np.errstate(over="ignore"):  # x - m below -1.8e308 is -inf, whose exp is 0: see softmax
             shifted = self - m
@@ -724,6 +737,9 @@ class Tensor:
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
         """Variance sum (x - mean)^2 / (n - ddof) over ``axis`` (ddof=0 as numpy, 1 as PyTorch)."""
         n = _count(self.shape, _normalize_axis(axis, self.ndim, "Tensor.var"))
+        ddof = _int_setting(ddof, "Tensor.var(ddof=...)")
+        if ddof < 0:
+            raise ValueError(f"Tensor.var: ddof must be >= 0 (0 as numpy, 1 as PyTorch), got {ddof}")
         if n - ddof <= 0:
             raise ValueError(f"Tensor.var: {n} element(s) with ddof={ddof} leave no degrees of freedom")
         d = self - self.mean(axis=axis, keepdims=True)
@@ -735,6 +751,8 @@ class Tensor:
         NOTE: at x = 0 its gradient is nan (sqrt'(0) = inf times 0), where PyTorch's
         ``linalg.norm`` picks the subgradient 0.
         """
+        if keepdims is not False and keepdims is not True:
+            keepdims = _check_flag(keepdims, "Tensor.norm(keepdims=...)")
         return (self * self).sum(axis=axis, keepdims=keepdims).sqrt()
 
     def square(self) -> "Tensor":
@@ -837,9 +855,13 @@ class Tensor:
                 f"use Tensor(...), which converts (and copies)"
             )
         _check_finite(array, "Tensor.from_numpy")
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Tensor.from_numpy(label=...): a label is a str, got {type(label).__name__} {_show(label)}")
+        if requires_grad is not False and requires_grad is not True:
+            requires_grad = _check_flag(requires_grad, "Tensor.from_numpy(requires_grad=...)")
         out = _const(array)
         out.label = label
-        out.requires_grad = bool(requires_grad)
+        out.requires_grad = requires_grad
         return out
 
 
@@ -853,6 +875,7 @@ Tensor._autograd_lite_tensor = True  # type: ignore[attr-defined]
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis, as ``numpy.concatenate``."""
     parts = _tensor_list(tensors, "concatenate")
+    axis = _int_setting(axis, "concatenate(axis=...)")
     try:
         data = np.concatenate([t.data for t in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError) as e:
@@ -874,6 +897,7 @@ def _concatenate_backward(out: Tensor) -> None:
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis, as ``numpy.stack``."""
     parts = _tensor_list(tensors, "stack")
+    axis = _int_setting(axis, "stack(axis=...)")
     try:
         data = np.stack([t.data for t in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError) as e:

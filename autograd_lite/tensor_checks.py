@@ -208,13 +208,24 @@ def _normalize_axis(axis: Axis, ndim: int, where: str) -> Optional[Tuple[int, ..
     return tuple(sorted(out))
 
 
-def _scalar_setting(x: Any, where: str) -> float:
+def _scalar_setting(x: Any, where: str, finite: bool = False) -> float:
+    """A setting such as a slope or a bound, as a float: never nan; +-inf only unless ``finite``."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: expected a real number, got {type(x).__name__} {x!r}")
-    x = float(x)
-    if x != x:
-        raise ValueError(f"{where}: got nan")
-    return x
+        raise TypeError(f"{where}: expected a real number, got {type(x).__name__} {_show(x)}")
+    try:
+        f = float(x)
+    except OverflowError:
+        raise OverflowError(f"{where}: {_show(x)} is too large for a float64") from None
+    if f != f or (finite and f - f != 0.0):
+        raise ValueError(f"{where}: got {f}; expected a finite number")
+    return f
+
+
+def _int_setting(x: Any, where: str) -> int:
+    """An integer setting (an axis, ddof): an int or numpy int, not a bool or a float."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{where}: expected an int, got {type(x).__name__} {_show(x)}")
+    return int(x)
 
 
 def _plain_index(index: Any) -> Any:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from typing import Any
 
 import numpy as np
 
-__all__ = ["is_real", "finite_real", "real", "integer", "flag", "show"]
+__all__ = ["is_real", "finite_real", "real", "integer", "flag", "show", "fits_in_memory"]
 
 
 def show(x: Any, limit: int = 80) -> str:
@@ -76,3 +77,26 @@ def integer(x: Any, name: str, where: str, minimum: int = 0) -> int:
     if x < minimum:
         raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {show(x)}")
     return int(x)
+
+
+def _memory_bytes() -> int:
+    """This machine's physical memory (1 TiB where the system does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - Windows
+        return 2**40
+
+
+def fits_in_memory(count: int, where: str, what: str, bytes_each: int = 8) -> None:
+    """Raise a ValueError naming ``what`` if ``count`` numbers of ``bytes_each`` bytes would
+    not fit in this machine's memory: a size typed with a few zeros too many is refused at
+    once, with its size in GiB, instead of failing inside numpy ("Maximum allowed dimension
+    exceeded") or making the machine swap."""
+    need = int(count) * bytes_each
+    have = _memory_bytes()
+    if need > have:
+        size = f"{need / 2**30:.3g} GiB" if need < 2**1000 else f"about 2**{need.bit_length() - 30} GiB"
+        raise ValueError(
+            f"{where}: {what} would take {size}, more than this machine's "
+            f"{have / 2**30:.3g} GiB of memory; use smaller sizes"
+        )

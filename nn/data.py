@@ -32,7 +32,7 @@ from typing import Any, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
-from .checks import finite_real
+from .checks import finite_real, fits_in_memory, show
 from .init import as_generator
 
 __all__ = [
@@ -88,6 +88,7 @@ class Batches:
         fn = "Batches"
         self.X, self.y = _paired(X, y, fn)
         self.batch_size = _positive_int(batch_size, f"{fn}(batch_size=...)")
+        drop_last = _flag(drop_last, f"{fn}(drop_last=...)")
         if drop_last and self.batch_size > len(self.X):
             raise ValueError(
                 f"{fn}: drop_last=True with batch_size={self.batch_size} > {len(self.X)} samples "
@@ -123,6 +124,9 @@ def random_batches(X: Any, y: Any, batch_size: int, num_batches: int, seed: Seed
     num_batches = _positive_int(num_batches, f"{fn}(num_batches=...)")
     if batch_size > len(X):
         raise ValueError(f"{fn}: batch_size={batch_size} is larger than the {len(X)} samples")
+    # The batches are copies of rows, all kept in a list: num_batches * batch_size rows.
+    row = int(np.prod(X.shape[1:], dtype=np.int64)) + int(np.prod(y.shape[1:], dtype=np.int64))
+    fits_in_memory(num_batches * batch_size * row, fn, f"num_batches={show(num_batches)} batches of {batch_size} rows")
     rng = as_generator(seed, f"{fn}(seed=...)")
     batches = []
     for _ in range(num_batches):
@@ -162,13 +166,22 @@ def standardize(X: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     X = _features(X, fn, keep_1d=True)
     if len(X) == 0:
         raise ValueError(f"{fn}: no rows to standardize")
-    mean = X.mean(axis=0)
-    std = X.std(axis=0)
+    # Columns with numbers beyond 2**500 (1e150) are divided by a power of two first:
+    # their squares, sum and differences would overflow float64 (std of [1e308, -1e308]
+    # is 1e308, fine, but its squares are not). A power of two divides exactly, so the
+    # result is the same number the plain formula gives wherever that one works.
+    scale = np.ones(X.shape[1:])
+    big = np.max(np.abs(X), axis=0) > 2.0**500
+    if np.any(big):
+        scale = np.where(big, np.ldexp(1.0, np.frexp(np.max(np.abs(X), axis=0))[1]), 1.0)
+    Xs = X / scale
+    mean = Xs.mean(axis=0)
+    std = Xs.std(axis=0)
     if (std == 0.0).any():
         cols = np.flatnonzero(np.atleast_1d(std == 0.0)).tolist()
         where = "the data is constant" if X.ndim == 1 else f"column(s) {cols} are constant"
         raise ValueError(f"{fn}: {where} (std 0), so it cannot be scaled to unit variance; drop it")
-    return (X - mean) / std, mean, std
+    return (Xs - mean) / std, mean * scale, std * scale
 
 
 def one_hot(labels: Any, num_classes: int) -> np.ndarray:
@@ -180,10 +193,11 @@ def one_hot(labels: Any, num_classes: int) -> np.ndarray:
         raise ValueError(f"{fn}: labels must be 1-D (N,), got shape {a.shape}")
     if a.dtype.kind not in "iuf" or (a.dtype.kind == "f" and not (np.isfinite(a) & (a == np.round(a))).all()):
         raise ValueError(f"{fn}: labels must be integers (class indices), got dtype {a.dtype}: {a[:5].tolist()}")
-    a = a.astype(np.int64)
-    bad = (a < 0) | (a >= num_classes)
+    bad = (a < 0) | (a >= num_classes)  # before the cast: 1e20 as int64 would wrap around
     if bad.any():
         raise ValueError(f"{fn}: labels {a[bad][:5].tolist()} are outside 0..{num_classes - 1}")
+    a = a.astype(np.int64)
+    fits_in_memory(len(a) * num_classes, fn, f"{len(a)} rows of num_classes={show(num_classes)}")
     out = np.zeros((len(a), num_classes))
     out[np.arange(len(a)), a] = 1.0
     return out
@@ -201,14 +215,14 @@ def moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> Arrays:
     ``noise`` on each coordinate. For micrograd's demo (labels -1/+1): ``y = 2 * y - 1``.
     """
     fn = "moons"
-    n = _positive_int(n, f"{fn}(n=...)", minimum=2)
+    n = _samples(n, fn, 2)
     noise = _nonnegative(noise, f"{fn}(noise=...)")
     rng = as_generator(seed, f"{fn}(seed=...)")
     n_out = n // 2
     t_out, t_in = np.linspace(0.0, np.pi, n_out), np.linspace(0.0, np.pi, n - n_out)
     upper = np.column_stack([np.cos(t_out), np.sin(t_out)])
     lower = np.column_stack([1.0 - np.cos(t_in), 0.5 - np.sin(t_in)])
-    return _shuffled_noisy(upper, lower, noise=noise, rng=rng)
+    return _shuffled_noisy(upper, lower, noise=noise, rng=rng, where=f"{fn}(noise={noise!r})")
 
 
 def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = 0) -> Arrays:
@@ -218,7 +232,7 @@ def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed =
     inner one, evenly spaced in angle, in random order, plus Gaussian noise of std ``noise``.
     """
     fn = "circles"
-    n = _positive_int(n, f"{fn}(n=...)", minimum=2)
+    n = _samples(n, fn, 2)
     noise = _nonnegative(noise, f"{fn}(noise=...)")
     factor = finite_real(factor, f"{fn}(factor=...)")
     if not 0.0 < factor < 1.0:
@@ -229,7 +243,7 @@ def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed =
     t_in = np.linspace(0.0, 2 * np.pi, n - n_out, endpoint=False)
     outer = np.column_stack([np.cos(t_out), np.sin(t_out)])
     inner = factor * np.column_stack([np.cos(t_in), np.sin(t_in)])
-    return _shuffled_noisy(outer, inner, noise=noise, rng=rng)
+    return _shuffled_noisy(outer, inner, noise=noise, rng=rng, where=f"{fn}(noise={noise!r})")
 
 
 def spirals(n: int = 100, classes: int = 2, noise: float = 0.05, seed: Seed = 0, turns: float = 1.0) -> Arrays:
@@ -242,7 +256,9 @@ def spirals(n: int = 100, classes: int = 2, noise: float = 0.05, seed: Seed = 0,
     """
     fn = "spirals"
     classes = _positive_int(classes, f"{fn}(classes=...)", minimum=2)
-    n = _positive_int(n, f"{fn}(n=...)", minimum=classes)
+    if n < classes if isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_)) else False:
+        raise ValueError(f"{fn}: n={show(n)} samples cannot make classes={show(classes)} arms (n must be >= classes)")
+    n = _samples(n, fn, classes)
     noise = _nonnegative(noise, f"{fn}(noise=...)")
     turns = finite_real(turns, f"{fn}(turns=...)")
     if turns <= 0.0:
@@ -251,9 +267,16 @@ def spirals(n: int = 100, classes: int = 2, noise: float = 0.05, seed: Seed = 0,
     arms = []
     for k, size in enumerate(_split_evenly(n, classes)):
         r = np.linspace(0.1, 1.0, size)
-        a = 2 * np.pi * (k / classes + turns * r)
-        arms.append(r[:, None] * np.column_stack([np.cos(a), np.sin(a)]))
-    return _shuffled_noisy(*arms, noise=noise, rng=rng)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            a = 2 * np.pi * (k / classes + turns * r)
+            arm = r[:, None] * np.column_stack([np.cos(a), np.sin(a)])
+        if not np.isfinite(arm).all():
+            raise ValueError(
+                f"{fn}: turns={turns!r} makes the angles 2 pi turns r overflow float64, so the points are "
+                f"not numbers; use a few turns (1 to 5, say)"
+            )
+        arms.append(arm)
+    return _shuffled_noisy(*arms, noise=noise, rng=rng, where=f"{fn}(noise={noise!r})")
 
 
 def xor(n: int = 4, noise: Optional[float] = None, seed: Seed = 0) -> Arrays:
@@ -265,7 +288,7 @@ def xor(n: int = 4, noise: Optional[float] = None, seed: Seed = 0) -> Arrays:
     n = 4 and 0.1 for n > 4.
     """
     fn = "xor"
-    n = _positive_int(n, f"{fn}(n=...)", minimum=4)
+    n = _samples(n, fn, 4)
     noise = (0.0 if n == 4 else 0.1) if noise is None else _nonnegative(noise, f"{fn}(noise=...)")
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     labels = np.array([0, 1, 1, 0], dtype=np.int64)
@@ -275,7 +298,10 @@ def xor(n: int = 4, noise: Optional[float] = None, seed: Seed = 0) -> Arrays:
     rng = as_generator(seed, f"{fn}(seed=...)")
     if n > 4:
         which = rng.permutation(which)
-    return corners[which] + rng.normal(0.0, noise, (n, 2)), labels[which]
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = corners[which] + rng.normal(0.0, noise, (n, 2))
+    _check_noisy(X, f"{fn}(noise={noise!r})")
+    return X, labels[which]
 
 
 def blobs(n: int = 100, centers: Any = 3, std: float = 1.0, seed: Seed = 0) -> Arrays:
@@ -289,17 +315,18 @@ def blobs(n: int = 100, centers: Any = 3, std: float = 1.0, seed: Seed = 0) -> A
     fn = "blobs"
     if isinstance(centers, numbers.Integral) and not isinstance(centers, (bool, np.bool_)):
         k = _positive_int(centers, f"{fn}(centers=...)")
+        fits_in_memory(k * 2, fn, f"centers={show(k)} centers")
         angles = 2 * np.pi * np.arange(k) / k
         where = 5.0 * np.column_stack([np.cos(angles), np.sin(angles)])
     else:
         where = _features(centers, f"{fn}(centers=...)")
         if len(where) == 0:
             raise ValueError(f"{fn}: centers is empty")
-    n = _positive_int(n, f"{fn}(n=...)", minimum=len(where))
+    n = _samples(n, fn, len(where), width=where.shape[1])
     std = _nonnegative(std, f"{fn}(std=...)")
     rng = as_generator(seed, f"{fn}(seed=...)")
     groups = [np.repeat(where[k : k + 1], size, axis=0) for k, size in enumerate(_split_evenly(n, len(where)))]
-    return _shuffled_noisy(*groups, noise=std, rng=rng)
+    return _shuffled_noisy(*groups, noise=std, rng=rng, where=f"{fn}(std={std!r}, centers=...)")
 
 
 # ---------------------------------------------------------------------- the lectures' data
@@ -313,7 +340,7 @@ def mean_data(n: int = 10, seed: Seed = 0) -> np.ndarray:
     the exercise). The lesson also tries n = 5 and n = 100.
     """
     fn = "mean_data"
-    n = _positive_int(n, f"{fn}(n=...)")
+    n = _samples(n, fn, 1, width=1)
     return 3.0 * as_generator(seed, f"{fn}(seed=...)").standard_normal(n) + 2.0
 
 
@@ -327,7 +354,7 @@ def least_squares_line(n: int = 10, seed: int = 1) -> Arrays:
     and the fit is ``X @ beta``; the x values are ``X[:, 1]``.
     """
     fn = "least_squares_line"
-    n = _positive_int(n, f"{fn}(n=...)")
+    n = _samples(n, fn, 1)
     rs = _legacy_rng(seed, fn)
     xlin = -10.0 + 20.0 * rs.random_sample(n)  # np.random.random is random_sample
     y = 1.0 + 0.5 * xlin + rs.randn(n)
@@ -348,11 +375,25 @@ class Scaling:
 
     def scale_x(self, X: Any) -> np.ndarray:
         """Raw features to standardized ones: (X - x_mean) / x_std."""
-        return (np.asarray(X, dtype=np.float64) - self.x_mean) / self.x_std
+        return (_real_array(X, "Scaling.scale_x", finite=True) - self.x_mean) / self.x_std
 
     def unscale_y(self, y: Any) -> np.ndarray:
-        """Standardized targets (e.g. a model's predictions) back to raw units: y * y_std + y_mean."""
-        return np.asarray(y, dtype=np.float64) * self.y_std + self.y_mean
+        """Standardized targets (e.g. a model's predictions) back to raw units: y * y_std + y_mean.
+
+        (A diverged model's nan or inf predictions come back as nan or inf.)"""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _real_array(y, "Scaling.unscale_y", finite=False) * self.y_std + self.y_mean
+
+
+def _real_array(x: Any, where: str, finite: bool) -> np.ndarray:
+    """``x`` as a float64 array of real numbers (any shape); complex and text refused."""
+    a = np.asarray(x.data if hasattr(x, "data") and not isinstance(x, np.ndarray) else x)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: expected real numbers, got an array of dtype {a.dtype}")
+    a = a.astype(np.float64)
+    if finite and not np.isfinite(a).all():
+        raise ValueError(f"{where}: the data contains nan or inf")
+    return a
 
 
 # Lesson 3's table, as in the notes: (first column, bedrooms) -> sold price. The notes
@@ -403,7 +444,7 @@ def piecewise(n: int = 10000, seed: int = 42) -> Arrays:
             -0.03 x^3 + 2    for x >= 2
     """
     fn = "piecewise"
-    n = _positive_int(n, f"{fn}(n=...)")
+    n = _samples(n, fn, 1)
     rs = _legacy_rng(seed, fn)
     x = rs.normal(1.0, 4.5, n)
     y = np.where(x < -2.0, 2.0 * x + 5.0, np.where(x < 2.0, 7.3 * np.sin(x), -0.03 * x**3 + 2.0))
@@ -435,15 +476,34 @@ def load_digits(flatten: bool = True, scale: bool = True) -> Arrays:
 # ---------------------------------------------------------------------- helpers
 
 
-def _shuffled_noisy(*groups: np.ndarray, noise: float, rng: np.random.Generator) -> Arrays:
+def _shuffled_noisy(*groups: np.ndarray, noise: float, rng: np.random.Generator, where: str) -> Arrays:
     """Stack point groups (group k gets label k), shuffle the rows, add Gaussian noise.
 
     The noise is drawn even when it is 0, so a seed gives the same order for any noise.
+    Points that are not finite (a noise of 1e308 overflows) are an error naming ``where``.
     """
     X = np.concatenate(groups)
     y = np.concatenate([np.full(len(g), k, dtype=np.int64) for k, g in enumerate(groups)])
     order = rng.permutation(len(X))
-    return X[order] + rng.normal(0.0, noise, X.shape), y[order]
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        X = X[order] + rng.normal(0.0, noise, X.shape)
+    _check_noisy(X, where)
+    return X, y[order]
+
+
+def _check_noisy(X: np.ndarray, where: str) -> None:
+    if not np.isfinite(X).all():
+        raise ValueError(
+            f"{where}: the noisy points overflow float64 (they hold inf or nan); use a noise of the "
+            f"data's own size (0.1, say)"
+        )
+
+
+def _samples(n: Any, fn: str, minimum: int, width: int = 2) -> int:
+    """``n`` samples: an int >= ``minimum`` whose (n, width) array fits in memory."""
+    n = _positive_int(n, f"{fn}(n=...)", minimum=minimum)
+    fits_in_memory(n * width, fn, f"n={show(n)} samples")
+    return n
 
 
 def _split_evenly(n: int, parts: int) -> List[int]:
@@ -462,9 +522,9 @@ def _legacy_rng(seed: Any, fn: str) -> np.random.RandomState:
 
 def _positive_int(x: Any, where: str, minimum: int = 1) -> int:
     if not isinstance(x, numbers.Integral) or isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{where}: expected an int, got {x!r}")
+        raise TypeError(f"{where}: expected an int, got {type(x).__name__} {show(x)}")
     if x < minimum:
-        raise ValueError(f"{where}: must be >= {minimum}, got {x!r}")
+        raise ValueError(f"{where}: must be >= {show(minimum)}, got {show(x)}")
     return int(x)
 
 
@@ -479,7 +539,7 @@ def _nonnegative(x: Any, where: str) -> float:
 
 def _flag(x: Any, where: str) -> bool:
     if not isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{where}: expected True or False, got {x!r}")
+        raise TypeError(f"{where}: expected True or False, got {type(x).__name__} {show(x)}")
     return bool(x)
 
 

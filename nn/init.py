@@ -32,6 +32,8 @@ from typing import Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
+from .checks import fits_in_memory, flag, real, show
+
 __all__ = [
     "Seed",
     "Scheme",
@@ -88,13 +90,15 @@ def _fans(shape: Shape) -> Tuple[int, int]:
 
 def uniform(shape: Shape, rng: np.random.Generator, low: float = -1.0, high: float = 1.0) -> np.ndarray:
     """U(low, high), micrograd's choice with the defaults."""
+    low, high = real(low, "low", "init.uniform"), real(high, "high", "init.uniform")
+    if low > high:
+        raise ValueError(f"init.uniform: low={low!r} is above high={high!r}")
     return rng.uniform(low, high, size=shape)
 
 
 def normal(shape: Shape, rng: np.random.Generator, std: Optional[float] = None) -> np.ndarray:
     """N(0, std^2); ``std`` defaults to 1/sqrt(fan_in)."""
-    if std is None:
-        std = 1.0 / math.sqrt(_fans(shape)[0])
+    std = 1.0 / math.sqrt(_fans(shape)[0]) if std is None else _nonnegative(std, "std", "init.normal")
     return rng.standard_normal(size=shape) * std
 
 
@@ -107,25 +111,25 @@ def default(shape: Shape, rng: np.random.Generator, fan_in: Optional[int] = None
 def xavier_uniform(shape: Shape, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)): var(w) = 2 / (fan_in + fan_out)."""
     fan_in, fan_out = _fans(shape)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    bound = _nonnegative(gain, "gain", "init.xavier_uniform") * math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-bound, bound, size=shape)
 
 
 def xavier_normal(shape: Shape, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     """N(0, gain^2 * 2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(shape)
-    return rng.standard_normal(size=shape) * (gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return rng.standard_normal(size=shape) * (_nonnegative(gain, "gain", "init.xavier_normal") * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
 def kaiming_uniform(shape: Shape, rng: np.random.Generator, gain: float = math.sqrt(2.0)) -> np.ndarray:
     """U(-a, a) with a = gain * sqrt(3 / fan_in): var(w) = 2 / fan_in for ReLU's gain sqrt 2."""
-    bound = gain * math.sqrt(3.0 / _fans(shape)[0])
+    bound = _nonnegative(gain, "gain", "init.kaiming_uniform") * math.sqrt(3.0 / _fans(shape)[0])
     return rng.uniform(-bound, bound, size=shape)
 
 
 def kaiming_normal(shape: Shape, rng: np.random.Generator, gain: float = math.sqrt(2.0)) -> np.ndarray:
     """N(0, gain^2 / fan_in): keeps the variance of ReLU activations from layer to layer."""
-    return rng.standard_normal(size=shape) * (gain / math.sqrt(_fans(shape)[0]))
+    return rng.standard_normal(size=shape) * (_nonnegative(gain, "gain", "init.kaiming_normal") / math.sqrt(_fans(shape)[0]))
 
 
 def zeros(shape: Shape, rng: np.random.Generator) -> np.ndarray:
@@ -150,7 +154,7 @@ def _scheme(init: Union[str, Scheme], where: str) -> Scheme:
         return init
     if isinstance(init, str) and init in SCHEMES:
         return SCHEMES[init]
-    raise ValueError(f"{where}: unknown init {init!r}; choose one of {sorted(SCHEMES)} or pass a function (shape, rng) -> array")
+    raise ValueError(f"{where}: unknown init {show(init)}; choose one of {sorted(SCHEMES)} or pass a function (shape, rng) -> array")
 
 
 def draw(
@@ -171,16 +175,35 @@ def draw(
     """
     rng = as_generator(seed, f"{where}(seed=...)")
     scheme = _scheme(init, where)
-    weight = np.asarray(scheme((nout, nin), rng), dtype=np.float64)
-    if weight.shape != (nout, nin):
-        raise ValueError(f"{where}: init returned shape {weight.shape}, expected {(nout, nin)}")
+    bias = flag(bias, "bias", where)
+    fits_in_memory(int(nout) * int(nin), where, f"a weight matrix of nout={show(nout)} x nin={show(nin)}")
+    weight = _drawn(scheme((nout, nin), rng), (nout, nin), where, "init")
     if not bias:
         return weight, None
     if bias_init is None:
         b = default((nout,), rng, fan_in=nin) if init == "default" else np.zeros(nout)
     else:
         b_scheme = _scheme(bias_init, where)
-        b = default((nout,), rng, fan_in=nin) if b_scheme is default else np.asarray(b_scheme((nout,), rng), dtype=np.float64)
-    if not np.isfinite(weight).all() or not np.isfinite(b).all():
-        raise ValueError(f"{where}: init produced non-finite numbers; check the scheme's parameters")
+        b = default((nout,), rng, fan_in=nin) if b_scheme is default else _drawn(b_scheme((nout,), rng), (nout,), where, "bias_init")
     return weight, np.asarray(b, dtype=np.float64)
+
+
+def _drawn(values: object, shape: Shape, where: str, name: str) -> np.ndarray:
+    """What a scheme returned, as a float64 array of ``shape`` with finite real numbers."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "biuf":  # complex: the imaginary part would be dropped silently
+        raise TypeError(f"{where}: {name} returned an array of dtype {a.dtype}; a scheme must return real numbers")
+    if a.shape != shape:
+        raise ValueError(f"{where}: {name} returned shape {a.shape}, expected {shape}")
+    with np.errstate(over="ignore"):  # a longdouble beyond float64: inf, refused below
+        a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ValueError(f"{where}: {name} produced non-finite numbers; check the scheme's parameters")
+    return a
+
+
+def _nonnegative(x: object, name: str, where: str) -> float:
+    f = real(x, name, where)
+    if f < 0.0:
+        raise ValueError(f"{where}: {name} must be >= 0, got {f!r}")
+    return f

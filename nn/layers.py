@@ -20,7 +20,8 @@ import numpy as np
 from autograd_lite import Tensor
 
 from .init import Scheme, Seed, as_generator, draw
-from .module import Module, _check_sizes, _mlp_plan
+from .checks import flag, real, show
+from .module import Module, _check_activation, _check_sizes, _mlp_plan
 
 __all__ = ["Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "Softmax", "LeakyReLU", "Identity", "TensorMLP"]
 
@@ -53,6 +54,7 @@ class Linear(Module):
         dtype: Any = np.float64,
     ) -> None:
         _check_sizes("Linear", nin=nin, nout=nout)
+        bias = flag(bias, "bias", "Linear")
         w, b = draw(nout, nin, init=init, bias=bias, bias_init=bias_init, seed=seed, where="Linear")
         self.nin, self.nout = int(nin), int(nout)
         self.weight = Tensor(w, requires_grad=True, label="weight", dtype=dtype)
@@ -111,7 +113,7 @@ class LeakyReLU(Module):
     engine = "tensor"
 
     def __init__(self, slope: float = 0.01) -> None:
-        self.slope = float(slope)
+        self.slope = real(slope, "slope", "LeakyReLU")
 
     def forward(self, x: Any) -> Tensor:
         return _as_tensor(x, "LeakyReLU").leaky_relu(self.slope)
@@ -126,6 +128,8 @@ class Softmax(Module):
     engine = "tensor"
 
     def __init__(self, axis: int = -1) -> None:
+        if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"Softmax: axis must be an int (-1: the last axis, a batch's classes), got {show(axis)}")
         self.axis = int(axis)
 
     def forward(self, x: Any) -> Tensor:
@@ -190,11 +194,11 @@ class TensorMLP(Sequential):
         seed: Seed = None,
         dtype: Any = np.float64,
     ) -> None:
-        plan = _mlp_plan("TensorMLP", nin, nouts, activation, output_activation)
         choices = list(ACTIVATION_MODULES) + ["linear"]
         for name, act in (("activation", activation), ("output_activation", output_activation)):
-            if act not in choices:
-                raise ValueError(f"TensorMLP: unknown {name} {act!r}; choose one of {choices}")
+            _check_activation("TensorMLP", name, act, choices)
+        bias = flag(bias, "bias", "TensorMLP")
+        plan = _mlp_plan("TensorMLP", nin, nouts, activation, output_activation)
         rng = as_generator(seed, "TensorMLP(seed=...)")
         modules: List[Module] = []
         for n_in, n_out, act in plan:

@@ -37,6 +37,7 @@ import numpy as np
 
 from autograd_lite import Tensor, Value
 
+from .checks import flag, show
 from .files import load_npz, save_npz
 from .record import _ACTIVE, _record
 
@@ -94,6 +95,8 @@ class Module:
 
     def named_modules(self, prefix: str = "") -> Iterator[Tuple[str, "Module"]]:
         """This module and every descendant, depth first, with dotted names ("" is self)."""
+        if not isinstance(prefix, str):
+            raise TypeError(f"{type(self).__name__}.named_modules: prefix must be a str, got {show(prefix)}")
         stack: List[Tuple[str, Module]] = [(prefix, self)]
         while stack:  # iterative: deep models must not hit the recursion limit
             name, module = stack.pop()
@@ -168,6 +171,7 @@ class Module:
         becomes ``None`` or, with ``set_to_none=False``, zeros where it had a gradient (as
         PyTorch: a parameter that never had one keeps ``None``, so optimizers still skip it).
         """
+        set_to_none = flag(set_to_none, "set_to_none", f"{type(self).__name__}.zero_grad")
         for p in self.parameters():
             if isinstance(p, Tensor):
                 if set_to_none or p.grad is None:
@@ -179,8 +183,9 @@ class Module:
 
     def train(self, mode: bool = True) -> "Module":
         """Set training mode on this module and all its children; returns self."""
+        mode = flag(mode, "mode", f"{type(self).__name__}.train")
         for _, module in self.named_modules():
-            module.training = bool(mode)
+            module.training = mode
         return self
 
     def eval(self) -> "Module":
@@ -208,6 +213,7 @@ class Module:
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict of arrays, got {type(state).__name__}")
+        strict = flag(strict, "strict", f"{type(self).__name__}.load_state_dict")
         groups = self.groups()
         expected = {name: shape for name, shape, _ in groups}
         targets = {name: params for name, _, params in groups}
@@ -281,6 +287,7 @@ class Module:
         """
         path = os.fspath(path)
         where = f"{type(self).__name__}.load({path!r})"
+        strict = flag(strict, "strict", f"{type(self).__name__}.load")
         state = load_npz(path, where, "autograd-lite state file", StateDictError)
         meta_arr = state.pop(_META_KEY, None)
         if meta_arr is None:
@@ -326,7 +333,16 @@ def _check_sizes(where: str, **sizes: Any) -> None:
     """Every size given is a positive int (layer widths, input counts)."""
     for name, n in sizes.items():
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"{where}: {name} must be a positive int, got {n!r}")
+            raise ValueError(f"{where}: {name} must be a positive int, got {show(n)}")
+
+
+def _check_activation(where: str, name: str, act: Any, choices: Sequence[str]) -> str:
+    """An activation given by name: a str among ``choices``, or a clear error (a list or
+    a function here would otherwise fail as "unhashable type")."""
+    if not isinstance(act, str) or act not in choices:
+        what = f"{type(act).__name__} {show(act)}" if not isinstance(act, str) else repr(act)
+        raise ValueError(f"{where}: unknown {name} {what}; choose one of {list(choices)} (a name, as a str)")
+    return act
 
 
 def _mlp_plan(where: str, nin: int, nouts: Sequence[int], activation: str, output_activation: str) -> List[Tuple[int, int, str]]:

@@ -56,6 +56,8 @@ import numpy as np
 
 from autograd_lite import Tensor, Value
 
+from .checks import flag, show
+
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSProp", "RMSprop", "clip_grad_norm", "NonFiniteError"]
 
 Parameter = Union[Value, Tensor]
@@ -212,6 +214,7 @@ class Optimizer:
         ``grad = None``; with ``set_to_none=False`` a gradient that exists becomes zeros,
         and one that is ``None`` stays ``None`` (as PyTorch: there is nothing to zero).
         """
+        set_to_none = flag(set_to_none, "set_to_none", f"{type(self).__name__}.zero_grad")
         for p in self._values:
             p.grad = 0.0
         for _, t in self._tensors:
@@ -666,12 +669,15 @@ def clip_grad_norm(
     where = "clip_grad_norm"
     plist = [params] if isinstance(params, (Value, Tensor)) else _as_list(where, params)
     max_norm = _check_number(where, "max_norm", max_norm, lo=0.0)
-    if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real) or not float(norm_type) > 0.0:
+    try:
+        q = float(norm_type) if not isinstance(norm_type, bool) and isinstance(norm_type, numbers.Real) else math.nan
+    except OverflowError:  # 10**400: as large as inf, which is the max norm
+        q = math.inf
+    if not q > 0.0:
         raise ValueError(
             f"{where}: norm_type must be a number > 0 (2.0 for the Euclidean norm, math.inf for max |g|), "
-            f"got {norm_type!r}"
+            f"got {show(norm_type)}"
         )
-    q = float(norm_type)
     values: List[Value] = []
     tensors: List[Tensor] = []
     for i, p in enumerate(plist):
@@ -852,8 +858,11 @@ def _check_number(
 ) -> float:
     """``x`` as a finite float in [lo, hi] (or [lo, hi) with ``hi_open``), else a clear error."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: {name} must be a number, got {type(x).__name__} {x!r}")
-    x = float(x)
+        raise TypeError(f"{where}: {name} must be a number, got {type(x).__name__} {show(x)}")
+    try:
+        x = float(x)
+    except OverflowError:
+        raise ValueError(f"{where}: invalid {name} {show(x)}; it must be finite (it is beyond float64)") from None
     if not math.isfinite(x):
         raise ValueError(f"{where}: invalid {name} {x}; it must be finite")
     too_high = hi is not None and (x >= hi if hi_open else x > hi)
@@ -882,9 +891,7 @@ def _check_lr(where: str, lr: Any) -> float:
 
 
 def _check_bool(where: str, name: str, x: Any) -> bool:
-    if not isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{where}: {name} must be True or False, got {type(x).__name__} {x!r}")
-    return bool(x)
+    return flag(x, name, where)
 
 
 def _plain(x: Any) -> Any:

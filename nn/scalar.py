@@ -34,7 +34,8 @@ import numpy as np
 from autograd_lite import Value
 
 from .init import Scheme, Seed, as_generator, draw
-from .module import Group, Module, _check_sizes, _mlp_plan
+from .checks import fits_in_memory, flag, show
+from .module import Group, Module, _check_activation, _check_sizes, _mlp_plan
 from .record import _ACTIVE, _record
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -49,10 +50,8 @@ ACTIVATIONS: Dict[str, Optional[Callable[[Value], Value]]] = {
 }
 
 
-def _activation(name: str, where: str) -> Optional[Callable[[Value], Value]]:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"{where}: unknown activation {name!r}; choose one of {list(ACTIVATIONS)}")
-    return ACTIVATIONS[name]
+def _activation(name: str, where: str, what: str = "activation") -> Optional[Callable[[Value], Value]]:
+    return ACTIVATIONS[_check_activation(where, what, name, list(ACTIVATIONS))]
 
 
 def _as_inputs(x: Sequence[Union[float, Value]], nin: int, where: str) -> List[Value]:
@@ -85,6 +84,7 @@ class Neuron(Module):
         _weights: Optional[Tuple[np.ndarray, Optional[float]]] = None,
     ) -> None:
         _check_sizes("Neuron", nin=nin)
+        bias = flag(bias, "bias", "Neuron")
         self._act = _activation(activation, "Neuron")
         self.activation = activation
         self.nin = int(nin)
@@ -132,7 +132,12 @@ class Layer(Module):
         seed: Seed = None,
     ) -> None:
         _check_sizes("Layer", nin=nin, nout=nout)
+        bias = flag(bias, "bias", "Layer")
         _activation(activation, "Layer")
+        # Each weight is a Value of ~100 bytes (with its float), not 8: say so before drawing.
+        fits_in_memory(
+            int(nout) * (int(nin) + 1), "Layer", f"nin={show(nin)} x nout={show(nout)} weights as Values", 120
+        )
         w, b = draw(nout, nin, init=init, bias=bias, bias_init=bias_init, seed=seed, where="Layer")
         self.nin, self.nout, self.activation = int(nin), int(nout), activation
         self.neurons = [
@@ -187,9 +192,10 @@ class MLP(Module):
         bias_init: Union[None, str, Scheme] = None,
         seed: Seed = None,
     ) -> None:
-        plan = _mlp_plan("MLP", nin, nouts, activation, output_activation)
         _activation(activation, "MLP")
-        _activation(output_activation, "MLP(output_activation=...)")
+        _activation(output_activation, "MLP", "output_activation")
+        bias = flag(bias, "bias", "MLP")
+        plan = _mlp_plan("MLP", nin, nouts, activation, output_activation)
         rng = as_generator(seed, "MLP(seed=...)")
         self.activation, self.output_activation = activation, output_activation
         self.layers = [Layer(n_in, n_out, act, bias, init=init, bias_init=bias_init, seed=rng) for n_in, n_out, act in plan]

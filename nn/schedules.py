@@ -32,6 +32,7 @@ import math
 import numbers
 from typing import Any, Dict, List, Mapping, Tuple
 
+from .checks import show
 from .optim import Optimizer, _check_number, _plain
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "LinearLR", "CosineAnnealingLR"]
@@ -265,9 +266,9 @@ class CosineAnnealingLR(LRScheduler):
 
 def _check_count(where: str, name: str, n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be a whole number of steps (an int), got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{where}: invalid {name} {n!r}; it must be >= 1")
+        raise TypeError(f"{where}: {name} must be a whole number of steps (an int), got {type(n).__name__} {show(n)}")
+    if n < 1 or n > 2**53:  # (beyond 2**53, k / n is no longer computed exactly: no schedule needs it)
+        raise ValueError(f"{where}: invalid {name} {show(n)}; it must be >= 1 and at most 2**53")
     return int(n)
 
 

@@ -56,6 +56,7 @@ from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
 from autograd_lite import Tensor, Value, gc_paused, no_grad
 
+from .checks import real
 from .checks import show as _show
 from .files import load_npz, save_npz
 from .optim import NonFiniteError, Optimizer
@@ -508,8 +509,12 @@ def early_stopping(patience: int = 5, monitor: str = "val_loss", min_delta: floa
     "val_loss", a metric's name or "val_<metric>".
     """
     _check_int("patience", patience, minimum=1, where="early_stopping")
-    if mode not in ("min", "max"):
-        raise ValueError(f'early_stopping: mode must be "min" (losses) or "max" (accuracy), got {mode!r}')
+    if not isinstance(mode, str) or mode not in ("min", "max"):
+        raise ValueError(f'early_stopping: mode must be "min" (losses) or "max" (accuracy), got {_show(mode)}')
+    _check_monitor(monitor, "early_stopping")
+    min_delta = real(min_delta, "min_delta", "early_stopping")
+    if min_delta < 0.0:
+        raise ValueError(f"early_stopping: min_delta must be >= 0 (how much better counts as better), got {min_delta!r}")
     sign = 1.0 if mode == "min" else -1.0  # compare sign * value, so "lower is better" in both modes
     watched: Optional[History] = None  # the run being watched: a new History (the next fit) starts afresh
     best, best_epoch = math.inf, 0  # best sign * value so far, and its epoch (1-based)
@@ -530,6 +535,8 @@ def early_stopping(patience: int = 5, monitor: str = "val_loss", min_delta: floa
 
 def stop_below(threshold: float, monitor: str = "loss") -> Callback:
     """A callback: stop once ``monitor`` (as in ``early_stopping``) is below ``threshold``."""
+    threshold = real(threshold, "threshold", "stop_below")
+    _check_monitor(monitor, "stop_below")
 
     def callback(history: History) -> bool:
         return bool(_monitored(history, monitor, "stop_below")[-1] < threshold)
@@ -591,7 +598,15 @@ def _check_model(model: Any, where: str = "fit") -> Tuple[str, List[Any]]:
 
 def _check_int(name: str, x: Any, minimum: int, where: str = "fit") -> None:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) or x < minimum:
-        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {x!r}")
+        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {_show(x)}")
+
+
+def _check_monitor(monitor: Any, where: str) -> None:
+    """A monitored series is named by a str ("loss", "val_loss", a metric's name)."""
+    if not isinstance(monitor, str):
+        raise TypeError(
+            f'{where}: monitor must be a name (a str) such as "loss", "val_loss" or a metric\'s name, got {_show(monitor)}'
+        )
 
 
 def _check_has(obj: Any, what: str, methods: Tuple[str, ...]) -> None:
