@@ -53,7 +53,8 @@ Errors, one policy per op:
                            OverflowError beyond float64 (10**400)
     a + b, a * b, -, neg   IEEE, like Python floats: overflow gives +-inf, inf - inf
                            gives nan (checking every add would slow every graph)
-    a / b                  ZeroDivisionError "division by zero in Value.__truediv__"
+    a / b                  ZeroDivisionError "division by zero in Value.__truediv__";
+                           otherwise IEEE, as Python's / (inf only if a / b overflows)
     a ** b                 ValueError for a < 0 with a finite non-integer b (the result
                            would be complex); ZeroDivisionError for 0 ** (finite b < 0);
                            OverflowError when finite operands exceed float64
@@ -416,6 +417,8 @@ class Value:
             x.grad += out.grad
         elif x.data < 0.0:
             x.grad -= out.grad
+        elif x.data != x.data:  # NOTE: sign(nan) is nan (as Tensor, numpy, PyTorch): no quiet 0
+            x.grad += out.grad * math.nan
 
     def sqrt(self) -> "Value":
         """Square root; x must be >= 0."""
@@ -426,10 +429,11 @@ class Value:
 
     @staticmethod
     def _sqrt_backward(out: "Value") -> None:
-        # d/dx sqrt x = 1 / (2 sqrt x).  NOTE: infinite at x = 0 (grad * inf), as PyTorch.
+        # d/dx sqrt x = 1 / (2 sqrt x).  NOTE: infinite at x = 0 (grad * inf, -inf at -0.0),
+        # as PyTorch; nan at nan.
         (x,) = out._prev
         r = out.data
-        x.grad += (out.grad * 0.5 / r) if r > 0.0 else (out.grad * math.inf)
+        x.grad += (out.grad * 0.5 / r) if r != 0.0 else (out.grad * math.copysign(math.inf, r))
 
     def sin(self) -> "Value":
         """Sine (radians)."""
@@ -468,6 +472,8 @@ class Value:
     def __truediv__(self, other: Operand) -> "Value":  # a / b = a * b**-1
         other = other if isinstance(other, Value) else _const(other, "__truediv__")
         _check_denominator(self.data, other)
+        if abs(other.data) < _TINY:  # 1/b would overflow: see _TINY
+            return (self * _SCALE) * (other * _SCALE) ** -1.0
         return self * other**-1.0
 
     def __radd__(self, other: Operand) -> "Value":  # 2 + a; also what sum([...]) calls
@@ -482,6 +488,8 @@ class Value:
     def __rtruediv__(self, other: Operand) -> "Value":  # 2 / a
         other = _const(other, "__rtruediv__")
         _check_denominator(other.data, self)
+        if abs(self.data) < _TINY:  # 1/a would overflow: see _TINY
+            return (other * _SCALE) * (self * _SCALE) ** -1.0
         return other * self**-1.0
 
     def __rpow__(self, other: Operand) -> "Value":  # 2 ** a
@@ -600,6 +608,14 @@ def _check_flag(x: object, where: str) -> bool:
 def _const(x: object, op: str) -> Value:
     """A Python number met by an op, as a constant leaf (it never receives a gradient)."""
     return Value(_check_number(x, f"Value.{op}"), requires_grad=False)
+
+
+# NOTE: a / b is a * b**-1, and b**-1 overflows float64 for |b| < 1/1.8e308 (the
+# subnormals), where a / b itself may be a fine number (1e-320 / 5e-324 is ~2000). There
+# both are first multiplied by 2**1000, which is exact: the same quotient, IEEE as
+# Python's own / (inf only when a / b itself overflows), and the same gradients.
+_TINY = 1.0 / 1.7976931348623157e308
+_SCALE = 2.0**1000
 
 
 def _check_denominator(numerator: float, denominator: Value) -> None:
