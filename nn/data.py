@@ -173,7 +173,8 @@ def standardize(X: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     scale = np.ones(X.shape[1:])
     big = np.max(np.abs(X), axis=0) > 2.0**500
     if np.any(big):
-        scale = np.where(big, np.ldexp(1.0, np.frexp(np.max(np.abs(X), axis=0))[1]), 1.0)
+        # 2**(e - 1) <= max |x| < 2**e: dividing by 2**(e - 1) leaves every |x| below 2
+        scale = np.where(big, np.ldexp(1.0, np.frexp(np.max(np.abs(X), axis=0))[1] - 1), 1.0)
     Xs = X / scale
     mean = Xs.mean(axis=0)
     std = Xs.std(axis=0)
