@@ -381,7 +381,7 @@ def test_a_value_backward_that_raises_midway_changes_nothing(program, which, acc
     xs = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
     # A log node in the first input of the root, so that the depth-first sort emits it
     # first and its rule runs last: every other rule has written its grads when it fails.
-    z = xs[which % len(xs)] * 1.0 + 2.0
+    z = xs[which % len(xs)] * xs[which % len(xs)] + 2.0  # >= 2: log is defined when the graph is built
     out = (z.log() + 1.0) * run_program(xs, steps)
     out.backward()  # a first, good backward: every node holds a gradient now
     if not accumulate:
