@@ -35,7 +35,7 @@ from .data import (
 )
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, l2, mse
 from .metrics import accuracy, r2_score
-from .optim import SGD, Adam, AdamW, Optimizer, RMSProp, RMSprop, clip_grad_norm
+from .optim import SGD, Adam, AdamW, NonFiniteError, Optimizer, RMSProp, RMSprop, clip_grad_norm
 from .train import History, early_stopping, evaluate, fit, stop_below
 from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR
 from .layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh, TensorMLP
@@ -80,6 +80,7 @@ __all__ = [
     "RMSProp",
     "RMSprop",
     "clip_grad_norm",
+    "NonFiniteError",
     "LRScheduler",
     "StepLR",
     "ExponentialLR",

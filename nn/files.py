@@ -30,7 +30,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["save_npz", "load_npz", "atomic_open", "write_atomic"]
+__all__ = ["save_npz", "load_npz", "atomic_open", "write_atomic", "remove_stale_temporaries"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
