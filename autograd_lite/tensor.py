@@ -708,7 +708,8 @@ class Tensor:
         # (detached) maximum changes nothing but keeps every exp() <= 1. A gap wider than
         # float64's range (x_i - max x < -1.8e308) overflows to -inf, whose exp is the
         # right 0: that overflow is expected, so numpy is not to warn about it.
-        axis = _int_setting(axis, "Tensor.softmax(axis=...)")
+        if type(axis) is not int:
+            axis = _int_setting(axis, "Tensor.softmax(axis=...)")
         with np.errstate(over="ignore"):
             e = (self - self.detach().max(axis=axis, keepdims=True)).exp()
         return e / e.sum(axis=axis, keepdims=True)
@@ -719,7 +720,8 @@ class Tensor:
         Finite for finite logits, except where the true value itself is below float64's
         range: log_softmax([1e308, -1e308]) is [0, -2e308], which is -inf (as PyTorch).
         """
-        axis = _int_setting(axis, "Tensor.log_softmax(axis=...)")
+        if type(axis) is not int:
+            axis = _int_setting(axis, "Tensor.log_softmax(axis=...)")
         with np.errstate(over="ignore"):  # only that -inf: see softmax
             shifted = self - self.detach().max(axis=axis, keepdims=True)  # as in softmax
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
