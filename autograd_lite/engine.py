@@ -538,8 +538,8 @@ class Value:
                             kept.append((node, g))
                         node.grad = 0.0
                     elif node.requires_grad:
-                        if type(g) is not float or (g and not accumulate):
-                            _raise_stale_leaf(node)
+                        if (type(g) is not float and not isinstance(g, Real)) or (g and not accumulate):
+                            _raise_stale_leaf(node)  # (p.grad = 0, an int, is fine: micrograd writes it)
                         kept.append((node, g))
                 running = True
                 self.grad += grad
@@ -669,10 +669,10 @@ def _short(x: float) -> str:
 
 def _raise_stale_leaf(leaf: Value) -> None:
     name = f"{leaf.label!r}" if leaf.label is not None else f"with data {leaf.data:.6g}"
-    if type(leaf.grad) is not float:  # set by hand to something that is not a number
+    if not isinstance(leaf.grad, Real):  # set by hand to something that is not a number
         raise TypeError(
             f"Value.backward: leaf {name} has grad {_show(leaf.grad)} ({type(leaf.grad).__name__}); "
-            f"a Value's grad is a float (0.0 when cleared): set p.grad = 0.0"
+            f"a Value's grad is a number (0.0 when cleared): set p.grad = 0.0"
         )
     raise _stale_leaf_error("Value", f"{name} already holds grad {leaf.grad:.6g}",
                             "p.grad = 0.0 for each leaf, or zero_grad(parameters)")
