@@ -680,8 +680,11 @@ def _check_pair(X: Any, y: Any, where: str) -> Batch:
         if X.dtype.kind not in "biuf":  # complex, strings, objects: never cast quietly
             hint = "; keep the real part (X.real) if that is what you mean" if X.dtype.kind == "c" else ""
             raise TypeError(f"{where}: X must be an array of real numbers, got dtype {X.dtype}{hint}")
-        with np.errstate(over="ignore"):  # a longdouble beyond float64 becomes inf: the loss says so
+        with np.errstate(over="ignore"):  # a longdouble beyond float64 becomes inf: refused below
             X = X.astype(np.float64)
+    if not np.isfinite(X).all():  # inputs are data typed in: they must be finite (the engines' rule)
+        row = int(np.argwhere(~np.isfinite(X))[0][0])
+        raise ValueError(f"{where}: X holds nan or inf (the first in row {row}); inputs must be finite numbers")
     y = np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
         raise ValueError(

@@ -196,6 +196,7 @@ def test_a_wrong_kind_of_argument_is_refused_by_name(call, arg, bad):
         (lambda: nn.moons(noise=1e308), ValueError, r"moons\(noise=1e\+308\): the noisy points overflow float64"),
         (lambda: nn.MLP(2, [1], init=lambda shape, rng: np.ones(shape) * (1 + 1j)), TypeError, r"init returned an array of dtype complex128"),
         (lambda: fit_with_data((X + 0j, Y)), TypeError, r"X must be an array of real numbers, got dtype complex128"),
+        (lambda: fit_with_data((np.where(X > 0, np.inf, X), Y)), ValueError, r"X holds nan or inf \(the first in row 1\)"),
     ],
 )
 def test_the_issues_messages(call, exc, pattern):
