@@ -443,7 +443,10 @@ class SGD(Optimizer):
         # arithmetic as _update.
         if self.weight_decay != 0.0:
             g = g + self.weight_decay * x
-        return x - self._lr * g, state
+        step = self._lr * g  # a new array (for 0-d data a numpy scalar), reused for x - lr g
+        if type(step) is np.ndarray and step.dtype == x.dtype:
+            return np.subtract(x, step, out=step), state
+        return np.asarray(x - step, dtype=x.dtype), state
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: State) -> None:
         if self.weight_decay != 0.0:
@@ -798,9 +801,11 @@ def _all_finite(x: Any, state: State, names: Tuple[str, ...]) -> bool:
             total = sum(a)  # finite only if every term is (or an overflow: look closer)
             if total - total != 0.0 and not all(v - v == 0.0 for v in a):
                 return False
-        elif isinstance(a, np.ndarray):
-            # a sum, as above: cheaper than np.isfinite(a).all() (one pass, no bool array)
-            if not math.isfinite(np.add.reduce(a, axis=None)) and not np.isfinite(a).all():
+        elif isinstance(a, (np.ndarray, np.generic)):
+            # The sum of squares (one BLAS dot, the cheapest pass numpy has) is finite only
+            # if every element is; if it overflows (|x| > 1e154), the exact test decides.
+            flat = np.reshape(a, -1)
+            if not math.isfinite(flat.dot(flat)) and not np.isfinite(a).all():
                 return False
     return True
 
