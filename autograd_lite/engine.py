@@ -152,7 +152,20 @@ class gc_paused:
 
 
 def zero_grad(values: Iterable["Value"]) -> None:
-    """Set ``.grad = 0.0`` on each of ``values`` (typically a model's parameters)."""
+    """Set ``.grad = 0.0`` on each of ``values`` (typically a model's parameters).
+
+    Every item is checked to be a Value first, so a wrong one changes nothing (a Tensor's
+    "no gradient" is ``None``: use its optimizer's ``zero_grad()``).
+    """
+    if isinstance(values, Value) or not isinstance(values, Iterable):
+        raise TypeError(f"zero_grad: expected a list of Values (model.parameters()), got {type(values).__name__}")
+    values = list(values)
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(
+                f"zero_grad: item {i} is a {type(v).__name__}, not a Value; for Tensors set t.grad = None "
+                f"(or call the optimizer's zero_grad())"
+            )
     for v in values:
         v.grad = 0.0
 

@@ -30,7 +30,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["save_npz", "load_npz", "atomic_open", "write_atomic", "remove_stale_temporaries"]
+__all__ = ["save_npz", "load_npz", "atomic_open", "write_atomic", "remove_stale_temporaries", "as_path"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -41,6 +41,17 @@ os.umask(_UMASK)
 _TMP_SUFFIX = ".tmp"
 # mkstemp's random part: 8 characters from this alphabet (tempfile._RandomNameSequence).
 _RANDOM = r"[a-z0-9_]{8}"
+
+
+def as_path(path: object, where: str) -> str:
+    """``path`` (a str or os.PathLike) as a str, or a TypeError naming ``where``."""
+    try:
+        text = os.fspath(path)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{where}: path must be a str or a pathlib.Path, got {type(path).__name__} {path!r:.60}") from None
+    if not isinstance(text, str):  # bytes paths: fine for the OS, but every message here is text
+        text = os.fsdecode(text)
+    return text
 
 
 def _tmp_prefix(path: str) -> str:

@@ -38,7 +38,7 @@ import numpy as np
 from autograd_lite import Tensor, Value
 
 from .checks import flag, show
-from .files import load_npz, save_npz
+from .files import as_path, load_npz, save_npz
 from .record import _ACTIVE, _record
 
 __all__ = ["Module", "Parameter", "StateDictError"]
@@ -271,7 +271,7 @@ class Module:
 
     def save(self, path: Union[str, os.PathLike]) -> None:
         """Write the state dict to ``path`` as ``.npz``, atomically (temp file, then rename)."""
-        path = os.fspath(path)
+        path = as_path(path, f"{type(self).__name__}.save")
         state = self.state_dict()
         if _META_KEY in state:
             raise StateDictError(f"{type(self).__name__}.save: a parameter is named {_META_KEY!r}, which the file format reserves")
@@ -285,7 +285,7 @@ class Module:
         A truncated, corrupt or foreign file raises ``StateDictError`` naming the path,
         and the model is left as it was.
         """
-        path = os.fspath(path)
+        path = as_path(path, f"{type(self).__name__}.load")
         where = f"{type(self).__name__}.load({path!r})"
         strict = flag(strict, "strict", f"{type(self).__name__}.load")
         state = load_npz(path, where, "autograd-lite state file", StateDictError)

@@ -58,7 +58,7 @@ from autograd_lite import Tensor, Value, gc_paused, no_grad
 
 from .checks import real
 from .checks import show as _show
-from .files import load_npz, save_npz
+from .files import as_path, load_npz, save_npz
 from .optim import NonFiniteError, Optimizer
 
 __all__ = ["fit", "evaluate", "History", "early_stopping", "stop_below"]
@@ -191,7 +191,7 @@ class History:
         Atomic: written to a temporary file in the same folder, then renamed over
         ``path``, so a crash never leaves half a file. Plain arrays only (no pickle).
         """
-        path = os.fspath(path)
+        path = as_path(path, "History.save")
         meta = {
             "format": _FORMAT,
             "version": 1,
@@ -225,7 +225,7 @@ class History:
         A missing file raises FileNotFoundError; a truncated, corrupt or foreign one a
         ValueError that names the path.
         """
-        path = os.fspath(path)
+        path = as_path(path, "History.load")
         where = f"History.load({path!r})"
         arrays = load_npz(path, where, "history file")
         try:

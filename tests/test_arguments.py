@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pytest
 
+import autograd_lite
 import nn
 import nn.init
 from autograd_lite import Tensor, Value, concatenate, gradcheck, numerical_grad, stack
@@ -32,6 +33,8 @@ BAD = {
     "name": [["tanh"], 3, None, "nope"],
     "text": [["a"], 3],
     "function": [3, "f", None],
+    "path": [3, None, 1.5, ["a.npz"]],
+    "values": [Value(1.0), 3, [Value(1.0), Tensor([1.0])], [Value(1.0), "w"]],
 }
 
 
@@ -150,6 +153,11 @@ CASES = [
     ("init.xavier_uniform gain", "gain", "real", lambda v: nn.init.xavier_uniform((2, 2), np.random.default_rng(0), gain=v)),
     ("init.kaiming_normal gain", "gain", "real", lambda v: nn.init.kaiming_normal((2, 2), np.random.default_rng(0), gain=v)),
     ("init.draw bias", "bias", "flag", lambda v: nn.init.draw(2, 2, bias=v)),
+    ("Module.save path", "path", "path", lambda v: nn.MLP(2, [1]).save(v)),
+    ("Module.load path", "path", "path", lambda v: nn.MLP(2, [1]).load(v)),
+    ("History.save path", "path", "path", lambda v: nn.History().save(v)),
+    ("History.load path", "path", "path", lambda v: nn.History.load(v)),
+    ("zero_grad values", "zero_grad", "values", lambda v: autograd_lite.zero_grad(v)),
 ]
 PARAMS = [
     pytest.param(fn, arg, v, id=f"{name}={v!r:.20}")
@@ -233,3 +241,11 @@ def test_standardize_is_exact_for_huge_columns_and_never_overflows():
     Xs2, m2, s2 = nn.standardize(small)
     assert np.array_equal(Xs2, (small - small.mean(axis=0)) / small.std(axis=0))
     assert math.isfinite(float(s2[0]))
+
+
+def test_zero_grad_checks_every_item_before_zeroing_any():
+    a = Value(1.0)
+    a.grad = 2.0
+    with pytest.raises(TypeError, match=r"zero_grad: item 1 is a Tensor, not a Value"):
+        autograd_lite.zero_grad([a, Tensor([1.0], requires_grad=True)])
+    assert a.grad == 2.0
