@@ -666,7 +666,7 @@ def _show(x: object, limit: int = 80) -> str:
     """
     if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
         digits = int(x.bit_length() * 0.30103) + 1  # log10(2): within one of the true count
-        return f"{'-' if x < 0 else ''}an int of about {digits} digits"
+        return f"{'a negative' if x < 0 else 'an'} int of about {digits} digits"
     try:
         text = repr(x)
     except Exception:  # a repr that fails (huge numbers inside, a broken __repr__)

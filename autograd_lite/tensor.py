@@ -169,10 +169,10 @@ class Tensor:
         self._backward = None
         self._ctx = None
         if label is not None and not isinstance(label, str):
-            raise TypeError(f"Tensor(label=...): a label is a str, got {type(label).__name__} {label!r}")
+            raise TypeError(f"Tensor(label=...): a label is a str, got {type(label).__name__} {_show(label)}")
         self.label = label
         if not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError(f"Tensor(requires_grad=...): expected True or False, got {requires_grad!r}")
+            raise TypeError(f"Tensor(requires_grad=...): expected True or False, got {_show(requires_grad)}")
         self.requires_grad = bool(requires_grad)
 
     # ------------------------------------------------------------------ reading

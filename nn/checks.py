@@ -20,7 +20,7 @@ def show(x: Any, limit: int = 80) -> str:
     """``repr(x)`` for an error message: at most ``limit`` characters, and never failing
     (Python refuses to print ints of more than 4300 digits; a message must not fail)."""
     if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
-        return f"{'-' if x < 0 else ''}an int of about {int(x.bit_length() * 0.30103) + 1} digits"
+        return f"{'a negative' if x < 0 else 'an'} int of about {int(x.bit_length() * 0.30103) + 1} digits"
     try:
         text = repr(x)
     except Exception:  # a repr that fails (huge numbers inside, a broken __repr__)

@@ -517,7 +517,7 @@ def _legacy_rng(seed: Any, fn: str) -> np.random.RandomState:
     if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and 0 <= int(seed) < 2**32:
         return np.random.RandomState(int(seed))
     raise TypeError(
-        f"{fn}: seed must be an int in [0, 2**32) (it reproduces the notes' np.random.seed(...)); got {seed!r}"
+        f"{fn}: seed must be an int in [0, 2**32) (it reproduces the notes' np.random.seed(...)); got {show(seed)}"
     )
 
 

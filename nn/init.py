@@ -75,7 +75,7 @@ def as_generator(seed: Seed, where: str = "seed") -> np.random.Generator:
 def _check_seed_int(seed: object, where: str) -> int:
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise TypeError(
-            f"{where}: a seed is a non-negative int, a numpy Generator or None, got {seed!r}"
+            f"{where}: a seed is a non-negative int, a numpy Generator or None, got {show(seed)}"
         )
     return int(seed)
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from autograd_lite import Tensor, Value
 
-from .checks import finite_real, is_real
+from .checks import finite_real, is_real, show
 
 __all__ = [
     "mse",
@@ -418,7 +418,7 @@ def _class_target(target: Any, shape: Shape, fn: str) -> Tuple[Any, Any]:
 
 def _check_reduction(reduction: Any, fn: str) -> None:
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{fn}: unknown reduction {reduction!r}; use one of {', '.join(map(repr, REDUCTIONS))}")
+        raise ValueError(f"{fn}: unknown reduction {show(reduction)}; use one of {', '.join(map(repr, REDUCTIONS))}")
 
 
 def _check_in_unit_interval(a: np.ndarray, what: str, fix: str) -> None:

@@ -351,7 +351,7 @@ def _mlp_plan(where: str, nin: int, nouts: Sequence[int], activation: str, outpu
     which is why they are twins."""
     _check_sizes(where, nin=nin)
     if isinstance(nouts, (int, np.integer)) or not isinstance(nouts, (list, tuple)) or not nouts:
-        raise ValueError(f"{where}: nouts is a non-empty list of layer widths, e.g. [16, 16, 1]; got {nouts!r}")
+        raise ValueError(f"{where}: nouts is a non-empty list of layer widths, e.g. [16, 16, 1]; got {show(nouts)}")
     for i, n in enumerate(nouts):
         _check_sizes(where, **{f"nouts[{i}]": n})
     sizes = [int(nin)] + [int(n) for n in nouts]

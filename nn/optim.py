@@ -307,12 +307,12 @@ class Optimizer:
         n = state["num_params"]
         if not _is_int(n) or n != len(self.params):
             raise ValueError(
-                f"{where}: the state is for {n!r} parameters, this optimizer has {len(self.params)}; "
+                f"{where}: the state is for {show(n)} parameters, this optimizer has {len(self.params)}; "
                 f"build the optimizer over the same parameter list that was saved"
             )
         steps = state["step_count"]
         if not _is_int(steps) or steps < 0:
-            raise ValueError(f"{where}: step_count must be an integer >= 0, got {steps!r}")
+            raise ValueError(f"{where}: step_count must be an integer >= 0, got {show(steps)}")
         hyper = self._check_hyper({name: state[name] for name in self._hyper_names})
         allowed = self._buffer_names(hyper)
 
@@ -501,7 +501,7 @@ class Adam(Optimizer):
         if isinstance(betas, np.ndarray):  # from a saved state dict
             betas = betas.tolist()
         if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence) or len(betas) != 2:
-            raise TypeError(f"{w}: betas must be a pair (beta1, beta2) such as (0.9, 0.999), got {betas!r}")
+            raise TypeError(f"{w}: betas must be a pair (beta1, beta2) such as (0.9, 0.999), got {show(betas)}")
         return dict(
             lr=_check_lr(w, h["lr"]),
             betas=(
@@ -828,7 +828,7 @@ def _check_value_grad(where: str, i: int, p: Value) -> None:
     """Raise unless the Value's grad is a finite real number."""
     g = p.grad
     if isinstance(g, bool) or not isinstance(g, numbers.Real):
-        raise TypeError(f"{where}: {_describe(i, p)} has grad {g!r}; a Value's grad must be a number (0.0 when cleared)")
+        raise TypeError(f"{where}: {_describe(i, p)} has grad {show(g)}; a Value's grad must be a number (0.0 when cleared)")
     if not math.isfinite(g):
         raise NonFiniteError(
             f"{where}: {_describe(i, p)} has a non-finite gradient ({g}); nothing was updated. "
@@ -916,7 +916,7 @@ def _checked_buffer(where: str, key: str, i: int, p: Parameter, name: str, value
     """A saved buffer for parameter ``p``, checked and converted (a step count, a number or an array)."""
     if name == "step":
         if not _is_int(value) or value < 1:
-            raise ValueError(f"{where}: {key} must be an integer >= 1 (a stepped parameter's count), got {value!r}")
+            raise ValueError(f"{where}: {key} must be an integer >= 1 (a stepped parameter's count), got {show(value)}")
         return int(value)
     if isinstance(p, Value):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):

@@ -129,7 +129,7 @@ class LRScheduler:
             )
         epoch = state["last_epoch"]
         if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
-            raise ValueError(f"{where}: last_epoch must be an integer >= 0, got {epoch!r}")
+            raise ValueError(f"{where}: last_epoch must be an integer >= 0, got {show(epoch)}")
         base = _check_number(where, "base_lr", state["base_lr"], lo=0.0)
         settings = self._check_settings({name: state[name] for name in self._settings})
         # The restored epoch's lr, computed on a copy holding the new settings: an lr

@@ -356,7 +356,7 @@ def fit(
     if snapshot_every is not None:
         _check_int("snapshot_every", snapshot_every, minimum=1)
     if scheduler_interval not in ("epoch", "step"):
-        raise ValueError(f'fit: scheduler_interval must be "epoch" or "step", got {scheduler_interval!r}')
+        raise ValueError(f'fit: scheduler_interval must be "epoch" or "step", got {_show(scheduler_interval)}')
     _check_has(optimizer, "optimizer", ("zero_grad", "step"))
     _check_optimizer_params(optimizer, params, model)
     if scheduler is not None:
@@ -364,9 +364,9 @@ def fit(
     metrics = _check_metrics(metrics)
     callbacks = _check_callbacks(callbacks)
     if regularizer is not None and not callable(regularizer):
-        raise TypeError(f"fit: regularizer must be a function of the model returning a node, got {regularizer!r}")
+        raise TypeError(f"fit: regularizer must be a function of the model returning a node, got {_show(regularizer)}")
     if progress is not None and not isinstance(progress, bool):
-        raise TypeError(f"fit: progress must be True, False or None (automatic), got {progress!r}")
+        raise TypeError(f"fit: progress must be True, False or None (automatic), got {_show(progress)}")
     train_batches = _as_batches(data, "data", epochs)
     val_batches = None if val_data is None else _as_batches(val_data, "val_data", epochs)
 
@@ -585,13 +585,13 @@ def _check_model(model: Any, where: str = "fit") -> Tuple[str, List[Any]]:
     if engine not in _ENGINES:
         raise TypeError(
             f"{where}: the model needs an `engine` attribute, 'value' (scalar track) or 'tensor', "
-            f"got {engine!r} on {type(model).__name__}; subclass nn.Module and set engine"
+            f"got {_show(engine)} on {type(model).__name__}; subclass nn.Module and set engine"
         )
     params = model.parameters() if callable(getattr(model, "parameters", None)) else None
     if not params:
         raise ValueError(
             f"{where}: {type(model).__name__} has no parameters to train (parameters() returned "
-            f"{params!r}); set Values or Tensors with requires_grad=True as attributes"
+            f"{_show(params)}); set Values or Tensors with requires_grad=True as attributes"
         )
     return engine, params
 
@@ -619,16 +619,16 @@ def _check_metrics(metrics: Optional[Mapping[str, Metric]], where: str = "fit") 
     if metrics is None:
         return {}
     if not isinstance(metrics, Mapping):
-        raise TypeError(f'{where}: metrics is a dict name -> fn(pred, target), e.g. {{"acc": accuracy}}; got {metrics!r}')
+        raise TypeError(f'{where}: metrics is a dict name -> fn(pred, target), e.g. {{"acc": accuracy}}; got {_show(metrics)}')
     for name, fn in metrics.items():
         # Names appear in the log line as "name value": one word, so the line stays parseable.
         if not isinstance(name, str) or not name.isidentifier() or name in _RESERVED or name.startswith("val_"):
             raise ValueError(
-                f"{where}: metric name {name!r} must be an identifier (letters, digits, _), not "
+                f"{where}: metric name {_show(name)} must be an identifier (letters, digits, _), not "
                 f"starting with val_ and not one of {sorted(_RESERVED)}"
             )
         if not callable(fn):
-            raise TypeError(f"{where}: metric {name!r} must be a function fn(pred, target) -> float, got {fn!r}")
+            raise TypeError(f"{where}: metric {name!r} must be a function fn(pred, target) -> float, got {_show(fn)}")
     return dict(metrics)
 
 
@@ -638,7 +638,7 @@ def _check_callbacks(callbacks: Sequence[Callback]) -> List[Callback]:
     callbacks = list(callbacks)
     for cb in callbacks:
         if not callable(cb):
-            raise TypeError(f"fit: every callback must be a function cb(history) -> None or True, got {cb!r}")
+            raise TypeError(f"fit: every callback must be a function cb(history) -> None or True, got {_show(cb)}")
     return callbacks
 
 
@@ -810,7 +810,7 @@ def _loss_value(loss: Any, engine: str, where: str) -> float:
     elif isinstance(loss, np.ndarray):
         got = f"a numpy array of shape {loss.shape}"
     else:
-        got = f"{type(loss).__name__} {loss!r}"
+        got = f"{type(loss).__name__} {_show(loss)}"
     raise TypeError(
         f"{where}: loss_fn must return a scalar node ({wanted}, for the {engine} track) to call "
         f"backward() on, got {got}; reduce it with sum()/mean(), and build it from the model's "
@@ -864,7 +864,7 @@ def _metric_value(name: str, fn: Metric, pred: np.ndarray, y: np.ndarray) -> flo
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise TypeError(f"fit: metric {name!r} must return a number, got {type(value).__name__} {value!r}") from None
+        raise TypeError(f"fit: metric {name!r} must return a number, got {type(value).__name__} {_show(value)}") from None
 
 
 def _read_lr(optimizer: Any) -> float:
