@@ -383,7 +383,14 @@ def text_size_problems(fig: Any, saved_px: Optional[Tuple[int, int]] = None, sca
 def overlap_problems(fig: Any, gap: float = 1.0) -> List[str]:
     """Two texts (or a legend and a text outside it) on top of each other."""
     renderer = _renderer(fig)
-    shown = [t for t in texts(fig) if not (t.axes is not None and _is_3d(t.axes))]
+    # 3-D Axes place their own tick labels along the box's edges (matplotlib's layout, not ours)
+    ticks_3d = set()
+    for ax in fig.axes:
+        if _is_3d(ax):
+            for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+                for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                    ticks_3d.update((id(tick.label1), id(tick.label2)))
+    shown = [t for t in texts(fig) if id(t) not in ticks_3d]
     boxes = [(t, t.get_window_extent(renderer)) for t in shown]
     problems = []
     for (a, ba), (b, bb) in itertools.combinations(boxes, 2):
