@@ -125,6 +125,21 @@ def _overlap(a: Any, b: Any, gap: float = 0.0) -> bool:
     return a.x0 < b.x1 + gap and b.x0 < a.x1 + gap and a.y0 < b.y1 + gap and b.y0 < a.y1 + gap
 
 
+def _marked(line: Any, xy: np.ndarray) -> np.ndarray:
+    """The points of ``xy`` that carry a marker, by the line's ``markevery``."""
+    every = line.get_markevery()
+    if every is None:
+        return xy
+    if isinstance(every, (int, np.integer)):
+        return xy[::every]
+    if isinstance(every, tuple) and len(every) == 2 and all(isinstance(v, (int, np.integer)) for v in every):
+        return xy[every[0]::every[1]]
+    if isinstance(every, (list, np.ndarray)):
+        arr = np.asarray(every)
+        return xy[arr] if arr.dtype == bool else xy[arr.astype(int)]
+    return xy  # fractions of the length: every point, to be safe
+
+
 def _marker_radius_px(line: Any, fig: Any) -> float:
     return (line.get_markersize() / 2.0 + line.get_markeredgewidth() / 2.0) * fig.dpi / 72.0
 
@@ -184,7 +199,7 @@ def legend_problems(fig: Any) -> List[str]:
                         hit = _segments_hit(xy, clip)
                     if not hit and artist.get_marker() not in (None, "None", "none", "", " "):
                         r = _marker_radius_px(artist, fig)
-                        hit = any(_overlap(clip, _point_box(p, r)) for p in xy if np.isfinite(p).all())
+                        hit = any(_overlap(clip, _point_box(p, r)) for p in _marked(artist, xy) if np.isfinite(p).all())
                 elif isinstance(artist, (AxesImage, QuadMesh)) or (isinstance(artist, ContourSet) and artist.filled):
                     what = f"the {what} (a filled background)"
                     hit = _overlap(clip, _shrink(artist.get_window_extent(renderer), 0.0) if not isinstance(artist, ContourSet)
@@ -242,7 +257,7 @@ def clipping_problems(fig: Any) -> List[str]:
             if id(artist) in legend_own or not artist.get_visible():
                 continue
             if isinstance(artist, Line2D) and artist.get_marker() not in (None, "None", "none", "", " "):
-                xy = artist.get_transform().transform(np.column_stack(artist.get_data()).astype(float))
+                xy = _marked(artist, artist.get_transform().transform(np.column_stack(artist.get_data()).astype(float)))
                 r = _marker_radius_px(artist, fig)
                 label = artist.get_label() if not artist.get_label().startswith("_") else artist.get_gid() or "a marker"
             elif isinstance(artist, PathCollection) and len(artist.get_offsets()):
@@ -457,7 +472,7 @@ def _handle_look(handle: Any) -> Tuple[Any, Any, Any, Any]:
     if isinstance(handle, Collection):
         fc = handle.get_facecolor()
         face = fc[0] if len(fc) else None
-        if face is None or face[3] == 0:
+        if face is None or face[3] == 0 or tuple(np.round(face[:3], 3)) == (1.0, 1.0, 1.0):  # hollow (or white inside)
             ec = handle.get_edgecolor()
             face = ec[0] if len(ec) else "k"
             hollow = True
