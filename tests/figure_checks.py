@@ -479,7 +479,8 @@ def _handle_look(handle: Any) -> Tuple[Any, Any, Any, Any]:
         else:
             hollow = False
         paths = handle.get_paths()
-        marker = (len(paths[0].vertices), hollow) if paths else None
+        # the marker's own outline (its vertices), and whether it is hollow: its shape
+        marker = (tuple(np.round(paths[0].vertices, 2).ravel()), hollow) if paths else None
         return face, None, str(marker), None
     return None, None, None, None
 

@@ -313,7 +313,7 @@ def test_bold_text_is_the_same_sans_serif_family() -> None:
     from matplotlib.font_manager import FontProperties, findfont, get_font
 
     with style.lecture():
-        regular = get_font(findfont(FontProperties(family="sans-serif")))
-        bold = get_font(findfont(FontProperties(family="sans-serif", weight="bold")))
+        regular = get_font(findfont(FontProperties(family=["sans-serif"])))
+        bold = get_font(findfont(FontProperties(family=["sans-serif"], weight="bold")))
     assert regular.family_name == bold.family_name == "DejaVu Sans"
     assert "Bold" in bold.style_name and "Bold" not in regular.style_name

@@ -22,8 +22,10 @@ scalar ``nn.MLP`` sample by sample, both under ``no_grad``).
 
 Grid sizes: a scalar model evaluates n * n samples one by one (about 0.2 ms each for a
 2-16-16-1 MLP), so the default n is 90 there (8,100 points, about 1.5 s) and 200 on the
-Tensor track (40,000 points in one batch). The picture is filled contours, whose edges
-are interpolated between grid points, so either grid looks smooth at 1080p.
+Tensor track (40,000 points in one batch). The picture is the grid as an image,
+interpolated bilinearly between grid points (for classes: between the regions'
+colours, never through a third class), so either grid looks smooth at 1080p; the
+boundary itself is a contour line, interpolated too.
 
 Colours (``viz.style``): a binary output goes from light vermillion (class -1 or 0)
 through white (the threshold) to light blue (class 1); the points are full vermillion
@@ -161,13 +163,11 @@ def _light(color: Any, amount: float = 0.6) -> Tuple[float, float, float]:
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
-def _levels(lo: float, hi: float, threshold: float) -> np.ndarray:
-    """Contour levels at round numbers from lo to hi, with the threshold among them."""
-    from matplotlib.ticker import MaxNLocator
-
-    ticks = MaxNLocator(nbins=20, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
-    ticks = ticks[(ticks >= lo - 1e-12) & (ticks <= hi + 1e-12)]
-    return np.unique(np.concatenate([[lo, hi, threshold], ticks]))
+def _extent(xx: np.ndarray, yy: np.ndarray) -> Tuple[float, float, float, float]:
+    """imshow's extent for a grid of cell centres: half a step beyond the first and last."""
+    dx = (xx[0, -1] - xx[0, 0]) / max(xx.shape[1] - 1, 1)
+    dy = (yy[-1, 0] - yy[0, 0]) / max(yy.shape[0] - 1, 1)
+    return (xx[0, 0] - dx / 2, xx[0, -1] + dx / 2, yy[0, 0] - dy / 2, yy[-1, 0] + dy / 2)
 
 
 @lecture_figure
@@ -221,16 +221,19 @@ def plot_decision_boundary(
     # the grid covers train and test points alike
     xx, yy, scores = decision_grid(model, np.vstack([pts for _, pts, _ in sets]), n=n, margin=margin)
 
-    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.colors import BoundaryNorm, ListedColormap, TwoSlopeNorm
 
     fig, ax = new_axes(ax, figsize=(8.0, 6.0))
 
     if mode == "class":
         colors = _class_colors(cmap, K)
         regions = scores.argmax(axis=2)  # (n, n) class index per cell
-        # filled contours of the class index, one band per class: edges interpolated, not blocky
-        mesh = ax.contourf(xx, yy, regions, levels=np.arange(K + 1) - 0.5, colors=[_light(c) for c in colors])
-        ax.contour(xx, yy, regions, levels=np.arange(K - 1) + 0.5, colors="k", linewidths=1.2)
+        # the class index as an image, interpolated between the regions' colours (not blocky)
+        mesh = ax.imshow(regions, origin="lower", extent=_extent(xx, yy), aspect="auto", interpolation="bilinear",
+                         interpolation_stage="rgba", cmap=ListedColormap([_light(c) for c in colors]),
+                         norm=BoundaryNorm(np.arange(K + 1) - 0.5, K))
+        if K > 1 and len(np.unique(regions)) > 1:
+            ax.contour(xx, yy, regions, levels=np.arange(K - 1) + 0.5, colors="k", linewidths=1.2)
         if colorbar:
             bar = fig.colorbar(mesh, ax=ax, ticks=np.arange(K), label="predicted class")
             bar.ax.set_yticklabels([str(k) for k in range(K)])
@@ -260,9 +263,9 @@ def plot_decision_boundary(
             half = max(abs(lo - threshold), abs(hi - threshold), 1e-12)
             lo, hi = threshold - half, threshold + half
         # TwoSlopeNorm: threshold -> the colormap's middle (white), each side its own scale;
-        # filled contours at round levels: smooth edges, and a colourbar with round ticks
-        mesh = ax.contourf(xx, yy, values, levels=_levels(lo, hi, threshold), cmap=cmap or style.two_class_cmap(),
-                           norm=TwoSlopeNorm(vcenter=threshold, vmin=lo, vmax=hi))
+        # the grid as an image, interpolated between grid points: smooth at any size
+        mesh = ax.imshow(values, origin="lower", extent=_extent(xx, yy), aspect="auto", interpolation="bilinear",
+                         cmap=cmap or style.two_class_cmap(), norm=TwoSlopeNorm(vcenter=threshold, vmin=lo, vmax=hi))
         if values.min() < threshold < values.max():  # else matplotlib warns: no level to draw
             ax.contour(xx, yy, values, levels=[threshold], colors="k", linewidths=2.0)
         if colorbar:
@@ -289,8 +292,9 @@ def plot_decision_boundary(
             else:  # hollow: white inside, the class colour on a thick edge
                 ax.scatter(pts[sel, 0], pts[sel, 1], s=65, marker=marker_of[c], facecolors="white",
                            edgecolors=[color_of[float(c)]], linewidths=2.0, label=name, zorder=3)
-    ax.set_xlim(xx[0, 0], xx[0, -1])
-    ax.set_ylim(yy[0, 0], yy[-1, 0])
+    box = _extent(xx, yy)
+    ax.set_xlim(box[0], box[1])
+    ax.set_ylim(box[2], box[3])
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(", ".join(f"{kind} accuracy {acc:.1%}" for kind, acc in accs.items()))
@@ -374,7 +378,7 @@ def plot_neuron_maps(
     for j, ax in enumerate(panels[:units]):
         meshes.append(ax.imshow(a[:, j].reshape(xx.shape), cmap=cmap, vmin=vmin, vmax=vmax, origin="lower",
                                 interpolation="bilinear", aspect="auto",
-                                extent=(xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0])))
+                                extent=_extent(xx, yy)))
         if pts is not None:
             inside = ((pts[:, 0] >= xx[0, 0]) & (pts[:, 0] <= xx[0, -1]) & (pts[:, 1] >= yy[0, 0]) & (pts[:, 1] <= yy[-1, 0]))
             if labels is None:
