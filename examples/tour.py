@@ -105,12 +105,14 @@ lesson.log("train", epochs=epochs, first_loss=history.loss[0], last_loss=history
 # ## 3. The loss curve and the decision boundary
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
-viz.plot_history(history, ax=ax1, metric="acc")
-ax1.set_title("hinge loss + L2 (and training accuracy)")
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 6), layout="constrained", width_ratios=(1, 1.1))
+# (the boundary first: its colourbar and legend settle the layout the loss curve's legend is placed in)
 viz.plot_decision_boundary(model, X, y, mode="sign", ax=ax2)
+viz.plot_history(history, ax=ax1, metric="acc")
+ax1.set_title("hinge loss + L2, and training accuracy")
 lesson.save(fig, "training.png")
-lesson.save(viz.plot_history(history, metric="acc").figure, "loss.png")
-lesson.save(viz.plot_decision_boundary(model, X, y, mode="sign").figure, "decision_boundary.png")
+# each on its own too, for a slide (a notebook has just shown both: saved, not shown again)
+lesson.save(viz.plot_history(history, metric="acc").figure, "loss.png", show=False)
+lesson.save(viz.plot_decision_boundary(model, X, y, mode="sign").figure, "decision_boundary.png", show=False)
 
 lesson.finish()

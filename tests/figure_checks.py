@@ -84,35 +84,30 @@ def _renderer(fig: Any) -> Any:
 
 
 def _segments_hit(points: np.ndarray, box: Any) -> bool:
-    """Does the polyline through ``points`` (display coords) cross the box? (Liang-Barsky per segment)."""
+    """Does the polyline through ``points`` (display coords) cross the box? (Liang-Barsky, all segments at once)."""
     x0, y0, x1, y1 = box.x0, box.y0, box.x1, box.y1
-    pts = points[np.isfinite(points).all(axis=1)]
+    pts = np.asarray(points, dtype=float)
     if len(pts) == 0:
         return False
-    inside = (pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)
-    if inside.any():
+    fin = np.isfinite(pts).all(axis=1)
+    p = pts[fin]
+    if ((p[:, 0] > x0) & (p[:, 0] < x1) & (p[:, 1] > y0) & (p[:, 1] < y1)).any():
         return True
-    for (ax_, ay), (bx, by) in zip(pts[:-1], pts[1:]):
-        dx, dy = bx - ax_, by - ay
-        t0, t1 = 0.0, 1.0
-        ok = True
-        for p, q in ((-dx, ax_ - x0), (dx, x1 - ax_), (-dy, ay - y0), (dy, y1 - ay)):
-            if p == 0:
-                if q <= 0:
-                    ok = False
-                    break
-            else:
-                t = q / p
-                if p < 0:
-                    t0 = max(t0, t)
-                else:
-                    t1 = min(t1, t)
-                if t0 >= t1:
-                    ok = False
-                    break
-        if ok:
-            return True
-    return False
+    ok_seg = fin[:-1] & fin[1:]  # a nan breaks the line
+    a, b = pts[:-1][ok_seg], pts[1:][ok_seg]
+    if len(a) == 0:
+        return False
+    d = b - a
+    t0, t1 = np.zeros(len(a)), np.ones(len(a))
+    alive = np.ones(len(a), dtype=bool)
+    for pk, qk in ((-d[:, 0], a[:, 0] - x0), (d[:, 0], x1 - a[:, 0]), (-d[:, 1], a[:, 1] - y0), (d[:, 1], y1 - a[:, 1])):
+        parallel = pk == 0
+        alive &= ~(parallel & (qk <= 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(parallel, 0.0, qk / np.where(parallel, 1.0, pk))
+        t0 = np.where(~parallel & (pk < 0), np.maximum(t0, t), t0)
+        t1 = np.where(~parallel & (pk > 0), np.minimum(t1, t), t1)
+    return bool((alive & (t0 < t1)).any())
 
 
 def _shrink(box: Any, px: float) -> Any:

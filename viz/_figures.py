@@ -15,7 +15,8 @@ would otherwise be copied five times lives here.
   look (palette, sizes), whatever the global rcParams say.
 * ``place_legend(ax, ...)``: a legend where it covers no data: the first corner of the
   Axes that is clear of every plotted point and line (of the Axes and its twins), else
-  outside, to the right; always outside over an image or contours, which fill the Axes.
+  outside, to the right (below, for a map with a colourbar); always outside over an
+  image or contours, which fill the Axes.
 * ``round_colorbar(cb, log=...)``: colourbar ticks at round values (1, 2, 5 steps, or
   powers of ten), labelled without trailing digits.
 """
@@ -210,21 +211,26 @@ def place_legend(ax: Any, handles: Optional[List[Any]] = None, labels: Optional[
             if fits and not inside.any():
                 return legend
             legend.remove()
-    # Outside, on the right: beside the Axes, or beside its colourbar (past its tick labels
-    # and label; the gap is counted in the legend's font size, so it holds when the layout
-    # engine later resizes the Axes).
-    bars = [a for a in fig.axes if getattr(getattr(a, "_colorbar", None), "mappable", None) is not None
-            and getattr(a._colorbar.mappable, "axes", None) is ax]
-    if not bars:
-        return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    cax = max(bars, key=lambda a: a.get_window_extent(renderer).x1)
-    extra = cax.get_tightbbox(renderer).x1 - cax.get_window_extent(renderer).x1 + 10.0  # px
+    # Outside, on the right: past everything drawn beside the Axes on that side (its own
+    # tick labels, a twin's axis, a colourbar and its label). The gap is an offset in
+    # points from the Axes' edge, so it holds when the layout engine later resizes the Axes.
     from matplotlib.transforms import offset_copy
 
-    # an offset in pixels past the colourbar's right edge: it holds when the layout changes
-    anchor = offset_copy(cax.transAxes, fig=fig, x=extra * 72.0 / fig.dpi, y=0.0, units="points")
+    bars = [a for a in fig.axes if getattr(getattr(a, "_colorbar", None), "mappable", None) is not None
+            and getattr(a._colorbar.mappable, "axes", None) in (ax, *others)]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    if bars:
+        # A map with a colourbar: below the Axes, past its tick labels and axis label, in
+        # rows (a legend beside the colourbar would push it away under a layout engine).
+        drop = ax.get_window_extent(renderer).y0 - ax.get_tightbbox(renderer).y0 + 8.0  # px
+        below = offset_copy(ax.transAxes, fig=fig, x=0.0, y=-drop * 72.0 / fig.dpi, units="points")
+        return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below,
+                         borderaxespad=0.0, ncols=min(len(handles), 3), **kwargs)
+    edge = ax.get_window_extent(renderer).x1
+    right = max([edge] + [a.get_tightbbox(renderer).x1 for a in (ax, *others, *bars)])
+    gap = (right - edge) + 10.0  # px
+    anchor = offset_copy(ax.transAxes, fig=fig, x=gap * 72.0 / fig.dpi, y=0.0, units="points")
     return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), bbox_transform=anchor,
                      borderaxespad=0.0, **kwargs)
 
