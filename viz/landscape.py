@@ -623,6 +623,7 @@ def plot_contour(
     path: Any = None,
     labels: Optional[Sequence[str]] = None,
     title: Optional[str] = None,
+    legend: bool = True,
 ) -> Any:
     """Contour lines of the surface (filled with ``filled=True``); returns the Axes.
 
@@ -634,7 +635,8 @@ def plot_contour(
     ``path``: training runs drawn on top in the same call (``plot_trajectory``): an
     ``nn.History`` with snapshots, a (k, 2) array, or a list of them; ``labels`` names
     each run in the legend. The legend, which also explains the start and end markers,
-    sits beside the contours, never on them. ``title`` defaults to "loss over (W1, W2)".
+    sits beside the contours, never on them (``legend=False``: none, e.g. for one legend
+    shared by several panels). ``title`` defaults to "loss over (W1, W2)".
     """
     where = "plot_contour"
     _check_surface(surface, where)
@@ -653,9 +655,9 @@ def plot_contour(
     ax.set_xlabel(surface.names[0])
     ax.set_ylabel(surface.names[1])
     ax.set_title(title if title is not None else f"loss over ({surface.names[0]}, {surface.names[1]})")
-    if path is not None:
-        plot_trajectory(path, ax=ax, surface=surface, labels=labels)  # its legend holds the model's cross too
-    elif center:
+    if path is not None:  # its legend holds the model's cross too
+        plot_trajectory(path, ax=ax, surface=surface, labels=labels, legend=legend)
+    elif center and legend:
         place_legend(ax)
     return ax
 
