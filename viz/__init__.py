@@ -33,6 +33,9 @@ Figures (matplotlib; each takes ``ax=None`` and returns its Axes or Figure, neve
   grid of panels elsewhere); ``PARAM_NAMES`` and ``PARAM_KEYS`` (the 7 parameters'
   names and state-dict entries)                                            (viz.interact)
 * ``predict(model, X)``: a float64 (N, nout) array from either engine, under no_grad
+* ``style``: the one colour-blind-safe palette (colours, line styles, markers in order)
+  and the lecture look every figure is drawn in; ``place_legend(ax)``: a legend where it
+  covers no data (a free corner, else beside the Axes)
 
 viz only reads: nothing here changes a ``.grad``, a node, or (after it returns) a model.
 """
@@ -56,7 +59,8 @@ from .descent import (
     run_descent,
     save_gif,
 )
-from ._figures import predict
+from . import style
+from ._figures import place_legend, predict
 from .frames import save_frames
 from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, draw_graph, draw_model, to_text
 from .images import PCA, pca, plot_images, plot_matrix, plot_pca
@@ -192,6 +196,8 @@ __all__ = [
     "PARAM_NAMES",
     "PARAM_KEYS",
     "predict",
+    "place_legend",
+    "style",
     "gradient_norms",
     "GradStats",
     "plot_gradient_flow",
