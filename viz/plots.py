@@ -552,7 +552,7 @@ def plot_weights(
         for i, (when, m) in enumerate(panels):
             a = axes[i, j]
             image = a.imshow(m, cmap=colormap, vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
-            a.set_title(f"{titles[name]}, {m.shape[0]} x {m.shape[1]}" + (f", {when}" if when else ""))
+            a.set_title(f"{titles[name]}\n{m.shape[0]} × {m.shape[1]}" + (f", {when}" if when else ""))
             a.set_xlabel("input unit")
             a.set_ylabel("output unit")
             a.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))  # units are whole numbers
