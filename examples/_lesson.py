@@ -272,11 +272,13 @@ class Lesson:
         if in_notebook():
             import html
 
-            from IPython.display import HTML, display
+            from IPython.display import display
 
             page = Path(path).read_text(encoding="utf-8")
-            display(HTML(f'<iframe srcdoc="{html.escape(page, quote=True)}" width="100%" height="{int(height)}" '
-                         f'style="border: 1px solid #ccc" title="{html.escape(Path(path).name)}"></iframe>'))
+            frame = (f'<iframe srcdoc="{html.escape(page, quote=True)}" width="100%" height="{int(height)}" '
+                     f'style="border: 1px solid #ccc" title="{html.escape(Path(path).name)}"></iframe>')
+            # raw: the HTML as it is (IPython.display.HTML warns about any iframe, even this self-contained one)
+            display({"text/html": frame}, raw=True)
 
     def _show(self, obj: Any) -> None:
         if in_notebook():

@@ -9,7 +9,7 @@ from typing import Any, Dict
 
 import numpy as np
 import pytest
-from example_runner import event, events, run_example
+from example_runner import event, events, figure_problems, run_example
 
 NAME = "lesson1_activations"
 FIGURES = {"activations.png", "network_fit.png", "network_graph.svg", "landscape.png", "mean_descent.png"}
@@ -138,3 +138,10 @@ def test_gradient_descent_finds_the_mean_when_lr_is_below_2_over_n(s: Dict[str, 
             assert r["found"] is False
             assert abs(r["long_mu"] - mean) > 1e6
     assert event(s, "mean", n=10)["found"] is True
+
+
+def test_every_figure_follows_the_lecture_rules(s):
+    # legends off the data, no clipped marker, 3-D paths above the surface, text size at
+    # projection, no overlapping text, contrast, series told apart for colour-blind viewers
+    # (tests/figure_checks.py, applied to every figure the script saved)
+    assert figure_problems(s) == {}
