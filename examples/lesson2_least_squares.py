@@ -38,7 +38,7 @@ eta_bad = 0.0065
 eta_compare = 0.0055
 steps_bad = 100
 grid_n = 120  # grid points per axis for contours and the 3-D surface
-gif_every = 10  # one animation frame every this many steps (1024 x 640 px each)
+gif_every = 20  # one animation frame every this many steps (1024 x 640 px each; the GIF stays under 1 MB)
 lesson = Lesson(
     "lesson2_least_squares",
     globals(),
