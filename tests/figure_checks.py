@@ -324,9 +324,10 @@ def _visible_texts(fig: Any, renderer: Any) -> List[Any]:
         # an invisible parent (a hidden axis, a legend that is off) hides the text too
         if t.axes is not None and not t.axes.get_visible():
             continue
-        box = t.get_window_extent(renderer)
-        if box.width <= 0 or box.height <= 0:
-            continue
+        with np.errstate(invalid="ignore"):  # a text placed at nan or inf is not drawn
+            box = t.get_window_extent(renderer)
+            if not np.isfinite(box.get_points()).all() or box.width <= 0 or box.height <= 0:
+                continue
         out.append(t)
     return out
 
