@@ -351,8 +351,8 @@ def test_lr_panel_draws_three_runs():
     plot_lr_panel(q, (-2.5, 1.5), lrs=[0.05, 1.0], steps=2000, axes=axes2)
     run = run_descent(q, (-2.5, 1.5), lr=1.0, steps=2000)
     assert run.stopped_at is not None
-    assert axes2[1].get_title() == f"lr = 1\ndiverged at step {run.stopped_at + 1}"
-    assert axes2[0].get_title().startswith("lr = 0.05\nfinal loss")
+    assert axes2[1].get_title() == f"η = 1\ndiverged at step {run.stopped_at + 1}"
+    assert axes2[0].get_title().startswith("η = 0.05\nfinal loss")
     with pytest.raises(ValueError, match="got 2 Axes for 3 learning rates"):
         plot_lr_panel(q, axes=axes2)
 
