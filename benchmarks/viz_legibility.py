@@ -27,8 +27,8 @@ from autograd_lite import Tensor, Value  # noqa: E402
 from viz.legibility import measure_svg, node_boxes  # noqa: E402
 
 
-def tour_neuron() -> Tuple[Value, Value]:
-    """The tour's neuron, built as the tour builds it (plain Values, inputs named x1, x2)."""
+def tour_neuron() -> Tuple[Value, List[Value]]:
+    """The tour's neuron, built as the tour builds it (plain Values); and its inputs x1, x2."""
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
     b = Value(6.8813735870195432, label="b")
@@ -40,7 +40,20 @@ def tour_neuron() -> Tuple[Value, Value]:
     n.label = "n"
     o = n.tanh()
     o.label = "o"
-    return o, n
+    return o, [x1, x2]
+
+
+def tensor_mlp() -> Tuple[Tensor, Dict[str, Tensor]]:
+    """A 2-3-1 MLP written with raw Tensors on a batch of 4 (the tests' lecture Tensor graph)."""
+    x = Tensor([[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0], [0.0, -0.5]], label="x")
+    y = Tensor([[0.3], [-0.2], [0.8], [0.1]], label="y")
+    w1 = Tensor([[0.2, -0.4, 0.6], [-0.1, 0.5, 0.3]], requires_grad=True)
+    b1 = Tensor([0.05, -0.1, 0.2], requires_grad=True)
+    w2 = Tensor([[0.7], [-0.3], [0.5]], requires_grad=True)
+    b2 = Tensor([0.1], requires_grad=True)
+    loss = ((((x @ w1 + b1).tanh() @ w2 + b2) - y) ** 2).mean()
+    loss.label = "loss"
+    return loss, {"0.weight": w1, "0.bias": b1, "2.weight": w2, "2.bias": b2}
 
 
 def lecture_L() -> Value:
@@ -62,33 +75,43 @@ def fan_out() -> Value:
 
 
 def drawings() -> List[Tuple[str, Any]]:
+    """The lecture drawings, made as the examples make them (the tour's neuron with inputs=)."""
     out: List[Tuple[str, Any]] = []
-    o, _ = tour_neuron()
-    out.append(("neuron before backward", viz.draw_graph(o)))
+    o, inputs = tour_neuron()
+    out.append(("neuron before backward", viz.draw_graph(o, inputs=inputs, edge_labels="flow")))
     o.backward()
-    out.append(("neuron after backward", viz.draw_graph(o)))
-    out.append(("neuron after, flow", viz.draw_graph(o, edge_labels="flow")))
+    out.append(("neuron after backward", viz.draw_graph(o, inputs=inputs, edge_labels="flow")))
+    out.append(("neuron after, no edge labels", viz.draw_graph(o, inputs=inputs)))
     L = lecture_L()
     L.backward()
     out.append(("L = (a*b + c)*f", viz.draw_graph(L)))
     out.append(("L, flow", viz.draw_graph(L, edge_labels="flow")))
+    out.append(("L, local", viz.draw_graph(L, edge_labels="local")))
     out.append(("L, circuit", viz.draw_graph(L, style="circuit")))
     b = fan_out()
     b.backward()
     out.append(("b = a + a, flow", viz.draw_graph(b, edge_labels="flow")))
     X, y = nn.moons(100, noise=0.1, seed=0)
     model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
-    out.append(("MLP 2-16-16-1 collapsed", viz.draw_model(model, X[0], (2 * y - 1)[:1], nn.hinge, collapse=True)))
+    out.append(("MLP 2-16-16-1 collapsed (tour)", viz.draw_model(model, X[0], (2 * y - 1)[:1], nn.hinge, collapse=True)))
     tmodel = nn.TensorMLP(2, [16, 16, 1], activation="relu", seed=0)
-    out.append(("Tensor MLP 2-16-16-1, batch 8", viz.draw_model(tmodel, X[:8], y[:8, None].astype(float), nn.mse)))
+    out.append(("TensorMLP 2-16-16-1 collapsed", viz.draw_model(tmodel, X[:8], y[:8, None].astype(float), nn.mse, collapse=True)))
+    loss, params = tensor_mlp()
+    loss.backward()
+    out.append(("Tensor 2-3-1 node by node", viz.draw_graph(loss, params=params)))
     lesson3 = nn.MLP(2, [5, 1], "sigmoid", "sigmoid", seed=0)
     out.append(("lesson 3: 2-5-1 per neuron", viz.draw_model(lesson3, [0.1, -0.4], [0.3], nn.half_sse, collapse="neuron")))
     return out
 
 
 def frame_sets() -> List[Tuple[str, List[Any]]]:
-    o, _ = tour_neuron()
-    return [("neuron frames", viz.backward_frames(o)), ("L frames", viz.backward_frames(lecture_L()))]
+    o, inputs = tour_neuron()
+    loss, params = tensor_mlp()
+    return [
+        ("neuron frames", viz.backward_frames(o, inputs=inputs)),
+        ("L frames", viz.backward_frames(lecture_L())),
+        ("Tensor 2-3-1 frames", viz.backward_frames(loss, params=params)),
+    ]
 
 
 def main() -> None:

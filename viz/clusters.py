@@ -57,7 +57,16 @@ class Cluster:
     children: List[int] = field(default_factory=list)
     own: List[int] = field(default_factory=list)  # members not inside a child: drawn in this box
     index: int = 0  # a neuron's place in its layer (0-based), for keeping neurons in order
+    inputs: List[int] = field(default_factory=list)  # graph positions the call was given
+    follows: Optional[int] = None  # an activation right after a layer: the layer's key
+    activation: Optional[int] = None  # a layer followed by an activation: the activation's key
 
+    @property
+    def group_label(self) -> str:
+        """What the node of a collapsed layer says (with the activation it absorbed, if any)."""
+        return self.merged if self.merged else self.label
+
+    merged: str = ""
     @property
     def num_parameters(self) -> int:
         count = getattr(self.module, "num_parameters", None)
@@ -79,7 +88,18 @@ class Clusters:
         groups: Dict[int, Optional[int]] = {}
         for c in self.clusters:
             groups[c.key] = self._collapsing(c.key, level)
+        if level == "layer":  # an activation drawn with the layer it follows: "layer 1 (2 -> 16, relu)"
+            for c in self.clusters:
+                if c.follows is not None and groups[c.key] == c.key and groups[c.follows] == c.follows:
+                    groups[c.key] = c.follows
         return [None if o is None else groups[o] for o in self.owner]
+
+    def outputs_of(self, key: int, groups: Sequence[Optional[int]]) -> List[int]:
+        """The outputs of the node a collapsed group is drawn as (its activation's, if merged)."""
+        c = self.clusters[key]
+        if c.activation is not None and any(g == key for i, g in enumerate(groups) if i in self.clusters[c.activation].outputs):
+            return self.clusters[c.activation].outputs
+        return c.outputs
 
     def _collapsing(self, key: int, level: str) -> Optional[int]:
         """The cluster at or above ``key`` that ``level`` draws as one node, if any."""
@@ -129,7 +149,7 @@ def find_clusters(record: Any, order: Sequence[Any], index: Dict[int, int], inpu
             seen.add(i)
             stack.extend(inputs[i])
         counts[id(call.module)] = counts.get(id(call.module), 0) + 1
-        found.append(Cluster(len(found), call.module, names.get(id(call.module), ""), "", "", sorted(seen), outs))
+        found.append(Cluster(len(found), call.module, names.get(id(call.module), ""), "", "", sorted(seen), outs, inputs=sorted(stop)))
     # Nesting: by increasing size, each node's first owner is its innermost call; a bigger
     # call that meets a node already owned adopts the top of that node's owner chain.
     owner: List[Optional[int]] = [None] * len(order)
@@ -160,6 +180,17 @@ def find_clusters(record: Any, order: Sequence[Any], index: Dict[int, int], inpu
     for c in found:
         calls_seen[id(c.module)] = calls_seen.get(id(c.module), 0) + 1
         c.label = _label(c, counts[id(c.module)], calls_seen[id(c.module)], numbers)
+    # An activation module right after a layer (Linear, ReLU): collapsed, they are one layer.
+    for c in found:
+        if c.kind != "layer" or _has_parameters(c.module) or not c.inputs:
+            continue
+        for b in found:
+            if (b.key != c.key and b.parent == c.parent and b.kind == "layer" and _has_parameters(b.module)
+                    and b.activation is None and sorted(b.outputs) == c.inputs):
+                c.follows, b.activation = b.key, c.key
+                what = c.label.split("  (call")[0]
+                b.merged = (b.label[:-1] + f", {what})") if b.label.endswith(")") else f"{b.label} + {what}"
+                break
     return Clusters(found, owner)
 
 
@@ -181,6 +212,9 @@ def _layer_numbers(names: Dict[int, str], modules: Sequence[Any]) -> Dict[str, i
 
 def _label(c: Cluster, calls: int, nth: int, numbers: Dict[str, int]) -> str:
     m = c.module
+    custom = getattr(m, "viz_label", None)  # a call viz records itself (draw_model's loss)
+    if isinstance(custom, str):
+        return custom + (f"  (call {nth} of {calls})" if calls > 1 else "")
     extra = m.extra_repr() if hasattr(m, "extra_repr") else ""
     if c.kind == "neuron" and "neurons." in c.name:
         layer, j = c.name.rsplit("neurons.", 1)

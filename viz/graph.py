@@ -170,6 +170,9 @@ class _Graph:
         name = self.names.get(key)
         if name is None:
             name = self.adapter.label(node)
+            k = self.keys.get(key)
+            if name is not None and k is not None and (name == k or k.endswith("." + name)):
+                name = None  # nn labels its parameters with their keys (or local names): say it for people
         if name is None or name == "":
             name = self.people.get(key)
         return name if name else None
@@ -185,23 +188,44 @@ class _Graph:
 
     def describe(self, i: int) -> str:
         """A name for captions and steps: the label, else the expression that made it
-        (``x1*w1 + x2*w2``, one level deep), else its id."""
+        (``x1*w1 + x2*w2``, at most two levels deep and 32 characters), else what it is
+        (``the ** result (4, 1)``). Never an internal id: the pictures show none."""
         label = self.label(i)
         if label is not None:
             return visible(label)
         if self.roles[i] == "constant":
             return self.adapter.value_text(self.order[i])
+        text = self._expression(i, 2)
+        if text is not None and len(text) <= 32:
+            return text
+        a = self.adapter
+        node = self.order[i]
+        shape = a.shape_text(node)
+        what = f"the {visible(a.op(node))} result" if self.inputs[i] else f"the {self.roles[i]}"
+        return what + (f" {shape}" if shape is not None else "")
+
+    def _expression(self, i: int, depth: int) -> Optional[str]:
+        """``op`` applied to the inputs' names, nesting unnamed inputs up to ``depth`` levels."""
+        a = self.adapter
         ins = self.inputs[i]
-        if ins:
-            names = [self.label(j) or (self.adapter.value_text(self.order[j]) if self.roles[j] == "constant" else None)
-                     for j in ins]
-            if all(n is not None for n in names):
-                op = self.adapter.op(self.order[i])
-                text = f" {op} ".join(names) if len(names) == 2 and op in ("+", "-", "*", "/", "**", "@") else (
-                    f"{op}({', '.join(names)})")  # type: ignore[arg-type]
-                if len(text) <= 28:
-                    return visible(text)
-        return f"#{i}"
+        if not ins or depth == 0:
+            return None
+        names = []
+        for j in ins:
+            name = self.label(j)
+            if name is None and self.roles[j] == "constant":
+                name = a.value_text(self.order[j])
+            if name is None:
+                inner = self._expression(j, depth - 1)  # depth <= 2: two calls deep at most
+                if inner is None:
+                    return None
+                name = f"({inner})" if " " in inner else inner
+            names.append(visible(name))
+        op = visible(a.op(self.order[i]))
+        op = "@" if op == "matmul" else op
+        if len(names) == 2 and op in ("+", "-", "*", "/", "**", "@"):
+            return f" {op} ".join(names)
+        return f"{op}({', '.join(names)})"
 
 
 def _walk(
@@ -380,15 +404,23 @@ class _Text:
     size: Optional[float] = None  # None: the drawing's font size
 
 
-def _t(text: str, bold: bool = False, italic: bool = False, color: Optional[str] = None) -> _Text:
-    body = html_text(text)
+def _t(text: str, bold: bool = False, italic: bool = False, color: Optional[str] = None, lines: bool = False) -> _Text:
+    """Text for a cell: escaped (user labels are shown exactly as typed), one line unless
+    ``lines`` (then each ``\\n`` of viz's own text, a Jacobian's rows, starts a line)."""
+    if lines:
+        body = "<BR/>".join(html_text(line) for line in text.split("\n"))
+        return _Text(_style(body, bold, italic, color), "\n".join(visible(line) for line in text.split("\n")), bold)
+    return _Text(_style(html_text(text), bold, italic, color), visible(text), bold)
+
+
+def _style(body: str, bold: bool, italic: bool, color: Optional[str]) -> str:
     if italic:
         body = f"<I>{body}</I>"
     if bold:
         body = f"<B>{body}</B>"
     if color:
         body = f'<FONT COLOR="{color}">{body}</FONT>'
-    return _Text(body, visible(text), bold)
+    return body
 
 
 def _grad_text(g: _Graph, look: _Look, state: _State, i: int) -> Optional[_Text]:
@@ -415,7 +447,8 @@ def _edge_text(g: _Graph, look: _Look, state: _State, i: int, k: int) -> Optiona
         local = state.locals[i][k] if state.locals is not None and state.locals[i] is not None else None
         if local is None:
             return None
-        return _t(f"∂ {a.local_text(local)}")
+        text = a.local_text(local)
+        return _t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True)  # a Jacobian's rows start below
     if look.edge_labels != "flow" or not takes_grad:
         return None  # constants and data: the engine sends them nothing
     part = state.parts[i][k] if state.parts[i] is not None else None
@@ -472,7 +505,7 @@ def _cell_html(c: _Cell, slots: _Slots) -> Tuple[str, float, float]:
     w = slots.reserved(c.slot, c.text)
     n_lines = c.text.plain.count("\n") + 1
     h = n_lines * look.line + 2 * look.pad + 2
-    body = c.text.html.replace("\n", "<BR/>")
+    body = c.text.html
     if c.second is not None:
         body += f'<BR/><FONT POINT-SIZE="{look.small:g}">{c.second.html}</FONT>'
         w = max(w, slots.width(c.second) * look.small / look.font_size)
@@ -522,20 +555,25 @@ class _Drawing:
         self.look = look
         self.widths: Dict[Tuple[Any, ...], float] = {}
         self.footer_width = 0.0
+        self.spine = _spine(g)
 
     # ------------------------------------------------------------ planning
 
     def plan(self, states: Sequence[_State], screen: Tuple[int, int], rankdirs: Sequence[str], cells: Sequence[str]) -> Plan:
         """Reserve every changing slot's widest text over ``states``, then choose the layout."""
         slots = _Slots(self.look)
+        self.note_variants: Dict[str, set] = {}
         for state in states:
             self._measure(state, slots)
+            for name, text, italic, color in self._notes(state):
+                self.note_variants.setdefault(name, set()).add(text)
+                slots.see(("note", name), _t(text, italic=italic))
         self.widths = slots.seen
         boxes: Dict[str, Box] = {}
         links: List[Link] = []
-        footers: Dict[str, Tuple[float, float]] = {}
         depth = self._depths()
-        for cl in (cells if self.look.style == "record" else ("row",)):
+        shown_cells = cells if self.look.style == "record" else ("row",)
+        for cl in shown_cells:
             self.look.cells = cl
             sizes, labels = self._sizes(states[0])
             for dot_id, size in sizes.items():
@@ -543,23 +581,25 @@ class _Drawing:
                 box.size[cl] = size
             if not links:
                 links = [Link(s, d, labels.get((s, d, n), (0.0, 0.0))) for (s, d, n) in self._links()]
-            footers[cl] = (0.0, 0.0)
-        shown_cells = cells if self.look.style == "record" else ("row",)
         spacing = self._spacing()
+        widest = max(states, key=lambda st: len(st.caption or ""))
         plan = choose(
             list(boxes.values()), links, screen, rankdirs=rankdirs, cells=shown_cells, nodesep=spacing[0] * 72,
-            ranksep=spacing[1] * 72, box_margin=8.0, box_label=self.look.line + 4, footer=footers,
+            ranksep=spacing[1] * 72, box_margin=8.0, box_label=self.look.line + 4,
+            footer=lambda w: self.footer_size(widest, w),
         )
         self.look.rankdir, self.look.cells = plan.rankdir, plan.cells
         # The footer (caption, legend) wraps to the width of the graph it sits under.
-        w, _ = plan.estimates[(plan.rankdir, plan.cells)]
-        self.footer_width = max(w, 0.45 * screen[0] / max(plan.scale, 1e-9) if plan.scale else w)
+        self.footer_width = plan.estimates[(plan.rankdir, plan.cells)][0]
         slots = _Slots(self.look)
+        most = 0
         for state in states:
-            slots.see(("footer",), None)
-            for text in self._caption_lines(state):
+            caption = self._caption_lines(state)
+            most = max(most, len(caption))
+            for text in caption:
                 slots.see(("caption",), text)
         self.widths.update(slots.seen)
+        self.widths[("caption_lines",)] = float(most)
         return plan
 
     def _measure(self, state: _State, slots: _Slots) -> None:
@@ -576,8 +616,6 @@ class _Drawing:
             else:
                 for k in range(len(g.inputs[i])):
                     slots.see(("e", i, k), _edge_text(g, look, state, i, k))
-        for text in self._notes(state):
-            slots.see(("note", text[0]), text[1])
 
     def _depths(self) -> Dict[str, int]:
         g = self.g
@@ -599,89 +637,131 @@ class _Drawing:
     def _spacing(self) -> Tuple[float, float]:
         """(nodesep, ranksep) in inches, in proportion to the font."""
         fs = self.look.font_size
-        return round(fs * 0.5 / 72, 3), round(fs * 1.1 / 72, 3)
+        return round(fs * 0.5 / 72, 3), round(fs * 0.8 / 72, 3)
 
     # ------------------------------------------------------------ pieces
 
-    def _notes(self, state: _State) -> List[Tuple[str, _Text]]:
-        """The legend's notes: (slot name, text)."""
+    def _notes(self, state: _State) -> List[Tuple[str, str, bool, Optional[str]]]:
+        """The legend's notes: (slot name, text, italic, colour)."""
         look = self.look
-        out: List[Tuple[str, _Text]] = []
+        out: List[Tuple[str, str, bool, Optional[str]]] = []
         if look.style == "circuit" and look.show_data:
-            out.append(("values", _t("value (forward)", color=VALUE_COLOR)))
+            out.append(("values", "value (forward)", False, VALUE_COLOR))
         if look.style == "circuit" and look.show_grad:
-            out.append(("grads", _t("← gradient (backward)", color=GRAD_COLOR)))
+            out.append(("grads", "← gradient (backward)", False, GRAD_COLOR))
         if look.edge_labels == "local":
-            out.append(("local", _t(self.g.adapter.local_legend)))
+            out.append(("local", self.g.adapter.local_legend, False, None))
         elif look.edge_labels == "flow" and look.style == "record":
             # Before backward() the same slot says why no number flows (never a silent 0.0000).
-            out.append(("flow", _t("← gradient part sent back") if state.ran else _t(NOT_RUN_NOTE, italic=True)))
+            out.append(("flow", "← gradient part sent back", False, None) if state.ran else ("flow", NOT_RUN_NOTE, True, None))
         if look.frames:
-            out.append(("pending", _t(f"grad {PENDING} = not complete yet", italic=True)))
+            out.append(("pending", f"grad {PENDING} = not complete yet", True, None))
         return out
 
     def _caption_lines(self, state: _State) -> List[_Text]:
         if state.caption is None:
             return []
         size = self.look.font_size
-        return [_t(line, bold=k == 0) for k, line in enumerate(lines(state.caption, self.footer_width, size, True))]
+        return [_t(line, bold=True) for line in lines(state.caption, max(self.footer_width, 200.0), size, True)]
 
-    def _legend_cells(self, state: _State, slots: _Slots) -> List[str]:
+    def _swatches(self) -> List[Tuple[str, float]]:
+        """The legend's role swatches: (cell, width), each in its role's fill and outline."""
         g, look = self.g, self.look
         drawn = {r for i, r in enumerate(g.roles) if g.groups is None or g.groups[i] is None}
-        cells: List[str] = []
+        drawn.add("output")  # the root, or the collapsed call that holds it, is filled as the output
+        out: List[Tuple[str, float]] = []
         for role in _ROLE_ORDER:
             if role not in drawn:
                 continue
             fill, text = ROLE_COLORS[role]
             width, style = ROLE_OUTLINE[role]
-            style_attr = f' STYLE="{style}"' if style else ""
-            if role == "constant":
-                style_attr = ' STYLE="rounded"'
-            cells.append(f'<TD BGCOLOR="{fill}" BORDER="{width}"{style_attr}>{html_text(text)}</TD>')
+            style_attr = ' STYLE="rounded"' if role == "constant" else (f' STYLE="{style}"' if style else "")
+            w = text_width(text, look.font_size) * 1.06 + 2 * look.pad + 2 * width
+            out.append((f'<TD BGCOLOR="{fill}" BORDER="{width}"{style_attr}>{html_text(text)}</TD>', w))
         if g.groups is not None:
-            cells.append(f'<TD BGCOLOR="{MODULE_FILL}" BORDER="1">a module, collapsed</TD>')
-        for name, text in self._notes(state):
-            w = slots.reserved(("note", name), text)
-            cells.append(f'<TD BORDER="0" ALIGN="LEFT" WIDTH="{math.ceil(w)}">{text.html}</TD>')
-        return cells
+            text = "a module, collapsed"
+            w = text_width(text, look.font_size) * 1.06 + 2 * look.pad + 4
+            out.append((f'<TD BGCOLOR="{MODULE_FILL}" BORDER="2" COLOR="{CLUSTER_TEXT}">{html_text(text)}</TD>', w))
+        return out
+
+    def _legend_plan(self) -> Tuple[bool, float, Dict[str, int]]:
+        """(swatches and notes on one line?, the width notes wrap to, lines per note): the same
+        for every picture of the graph, from the widest text each note ever holds."""
+        look = self.look
+        sp = look.pad + 2
+        sw = sum(w for _, w in self._swatches()) + sp * (len(self._swatches()) + 1)
+        notes = self.note_variants
+        one_line = sw + sum(self.widths.get(("note", n), 0.0) + sp for n in notes) <= self.footer_width
+        wrap = max(sw - 2 * sp - 2 * look.pad, 16 * look.font_size)
+        counts = {n: max(len(lines(v, wrap, look.font_size)) for v in variants) for n, variants in notes.items()}
+        return one_line, wrap, counts
+
+    def _fixed_table(self, rows: List[str], width: float, height: float) -> str:
+        """A table of the given size: Graphviz stretches a table in a wider row, but not a fixed one."""
+        sp = self.look.pad + 2
+        return (
+            f'<TABLE FIXEDSIZE="TRUE" WIDTH="{math.ceil(width)}" HEIGHT="{math.ceil(height)}" BORDER="0" '
+            f'CELLSPACING="{sp}" CELLPADDING="{self.look.pad}">{"".join(rows)}</TABLE>'
+        )
+
+    def _legend_tables(self, state: _State) -> List[Tuple[str, float, float]]:
+        """The legend as fixed-size tables (html, width, height): the swatches, then the notes."""
+        look = self.look
+        sp = look.pad + 2
+        row_h = look.line * 1.12 + 2 * look.pad + 6
+        swatches = self._swatches()
+        notes = self._notes(state)
+        one_line, wrap, counts = self._legend_plan()
+        out: List[Tuple[str, float, float]] = []
+        if one_line:
+            cells = [c for c, _ in swatches]
+            width = sum(w for _, w in swatches) + sp * (len(swatches) + 1)
+            for name, text, italic, color in notes:
+                w = self.widths.get(("note", name), 0.0)
+                cells.append(f'<TD BORDER="0" ALIGN="LEFT">{_style(html_text(text), False, italic, color)}</TD>')
+                width += w + sp
+            out.append((self._fixed_table(["<TR>" + "".join(cells) + "</TR>"], width * 1.04, row_h + 2 * sp), width, row_h))
+            return out
+        if swatches:
+            width = sum(w for _, w in swatches) + sp * (len(swatches) + 1)
+            out.append((self._fixed_table(["<TR>" + "".join(c for c, _ in swatches) + "</TR>"], width * 1.04, row_h + 2 * sp), width, row_h))
+        for name, text, italic, color in notes:
+            ls = lines(text, wrap, look.font_size)
+            ls += [" "] * (counts.get(name, len(ls)) - len(ls))  # as many lines in every picture
+            body = '<BR ALIGN="LEFT"/>'.join(_style(html_text(line), False, italic, color) for line in ls)
+            width = wrap * 1.06 + 2 * look.pad + 2 * sp
+            height = len(ls) * look.line * 1.12 + 2 * look.pad + 2 * sp + 2
+            out.append((self._fixed_table([f'<TR><TD BORDER="0" ALIGN="LEFT" BALIGN="LEFT">{body}<BR ALIGN="LEFT"/></TD></TR>'], width, height), width, height))
+        return out
 
     def _footer(self, state: _State, slots: _Slots) -> Optional[str]:
-        """The graph's label: the caption (frames) over one row of legend (wrapped if long)."""
-        look = self.look
+        """The graph's label: the caption (frames) over the legend (the roles present, and notes)."""
         rows: List[str] = []
         caption = self._caption_lines(state)
-        reserved_caption = max((slots.reserved(("caption",), c) for c in caption), default=0.0)
-        n_caption = max(1, math.ceil(self.widths.get(("caption_lines",), 0))) if caption else 0
-        for c in caption:
-            width = f' WIDTH="{math.ceil(reserved_caption)}"' if slots.fixed is not None else ""
+        n_caption = int(self.widths.get(("caption_lines",), len(caption)))
+        width = f' WIDTH="{math.ceil(self.widths.get(("caption",), 0.0))}"' if caption and slots.fixed is not None else ""
+        for c in caption + [_t(" ")] * (n_caption - len(caption)):  # as many lines in every frame
             rows.append(f'<TR><TD BORDER="0" ALIGN="LEFT" BALIGN="LEFT"{width}>{c.html}</TD></TR>')
-        del n_caption
-        if look.legend:
-            cells = self._legend_cells(state, slots)
-            # Wrap the legend to the graph's width: a row of cells per line.
-            line: List[str] = []
-            lines_: List[List[str]] = []
-            used = 0.0
-            for cell in cells:
-                plain = re.sub(r"<[^>]+>", "", cell)
-                w = text_width(plain, look.font_size) + 3 * look.pad + 8
-                m = re.search(r'WIDTH="(\d+)"', cell)
-                if m:
-                    w = float(m.group(1)) + look.pad + 2
-                if line and used + w > self.footer_width:
-                    lines_.append(line)
-                    line, used = [], 0.0
-                line.append(cell)
-                used += w
-            if line:
-                lines_.append(line)
-            for ln in lines_:
-                inner = f'<TABLE BORDER="0" CELLSPACING="{look.pad + 2}" CELLPADDING="{look.pad}"><TR>{"".join(ln)}</TR></TABLE>'
-                rows.append(f'<TR><TD BORDER="0">{inner}</TD></TR>')
+        if self.look.legend:
+            for table, _, _ in self._legend_tables(state):
+                rows.append(f'<TR><TD BORDER="0">{table}</TD></TR>')
         if not rows:
             return None
         return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>>'
+
+    def footer_size(self, state: _State, graph_width: float) -> Tuple[float, float]:
+        """The footer's (width, height) under a graph ``graph_width`` wide (for choosing the layout)."""
+        saved = self.footer_width
+        self.footer_width = graph_width
+        try:
+            w = 0.0
+            h = len(self._caption_lines(state)) * self.look.line * 1.2
+            if self.look.legend:
+                for _, tw, th in self._legend_tables(state):
+                    w, h = max(w, tw), h + th
+            return w, h
+        finally:
+            self.footer_width = saved
 
     def _value_rows(self, state: _State, i: int) -> List[List[_Cell]]:
         g, look = self.g, self.look
@@ -723,16 +803,20 @@ class _Drawing:
         # then, so the highlight never moves anything.
         ring = GRAD_COLOR if state.active == i else "transparent"
         table = f'<TABLE BORDER="3" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0" COLOR="{ring}"><TR><TD>{table}</TD></TR></TABLE>'
-        return f'  n{i} [id="n{i}", shape=plain, label=<{table}>];', (size[0] + 6, size[1] + 6)
+        return f'  n{i} [id="n{i}", shape=plain{self._group(i)}, label=<{table}>];', (size[0] + 6, size[1] + 6)
+
+    def _group(self, i: int) -> str:
+        """The main chain shares a Graphviz group: drawn as a straight line, inputs to its side."""
+        return ", group=spine" if i in self.spine else ""
 
     def _op_node(self, i: int, fill: str, hot: bool) -> Tuple[str, Tuple[float, float]]:
         look = self.look
         text = visible(self.g.adapter.op(self.g.order[i]))
         extra = f', color="{GRAD_COLOR}", penwidth=3' if hot else ""
         w = text_width(text, look.font_size) * 1.25 + look.font_size
-        h = max(look.line * 1.4, 0.3 * 72)
+        h = look.line * 1.3
         return (
-            f'  n{i}op [id="n{i}op", shape=ellipse, style=filled, fillcolor="{fill}", height={h / 72:.3f}, '
+            f'  n{i}op [id="n{i}op", shape=ellipse{self._group(i)}, style=filled, fillcolor="{fill}", height={h / 72:.3f}, '
             f"margin=0.04, label=<{html_text(text)}>{extra}];",
             (w, h),
         )
@@ -802,7 +886,9 @@ class _Drawing:
         lines_ = [
             "digraph G {",
             f'  graph [rankdir={look.rankdir}, fontname="{FONT}", fontsize={fs:g}, nodesep={nodesep}, '
-            f"ranksep={ranksep}, pad=0.1, labelloc=b, labeljust=c];",
+            f"ranksep={ranksep}, pad=0.1, labelloc=b, labeljust=c"
+            # module boxes: a second crossing-reduction pass would undo the neurons' order
+            + (", remincross=false" if self.g.clusters is not None else "") + "];",
             f'  node [fontname="{FONT}", fontsize={fs:g}];',
             f'  edge [fontname="{FONT}", fontsize={fs:g}, arrowsize=0.8, penwidth=1.3];',
         ]
@@ -879,8 +965,9 @@ class _Drawing:
         last = len(g.order) - 1
         for key in sorted(size):
             c = g.clusters.clusters[key]
-            outs = c.outputs
-            rows = [[_Cell(_t(c.label, bold=True))], [_Cell(_t(f"{size[key]} nodes, {c.num_parameters} parameters"))]]
+            outs = g.clusters.outputs_of(key, g.groups)
+            label = c.group_label if outs is not c.outputs else c.label
+            rows = [[_Cell(_t(label, bold=True))], [_Cell(_t(f"{size[key]} nodes, {c.num_parameters} parameters"))]]
             if len(outs) == 1 and a.shape_text(g.order[outs[0]]) is not None:
                 rows.append([_Cell(_t(f"out {a.shape_text(g.order[outs[0]])}"))])
             if look.show_data:
@@ -931,6 +1018,8 @@ class _Drawing:
                 out.append(f"{pad}c{key};")  # one node, placed in its parent's box
                 continue
             c = clusters[key]
+            if not c.children and not any(emitted.get(i) for i in c.own):
+                continue  # everything it made is drawn in another node (an activation merged into its layer)
             out.append(f"{pad}subgraph cluster_m{key} {{")
             out.append(
                 f'{pad}  label=<{html_text(c.label)}>; labeljust=l; fontcolor="{CLUSTER_TEXT}"; '
@@ -939,18 +1028,18 @@ class _Drawing:
             ids = [name for i in c.own for name in emitted.get(i, ())]
             if ids:
                 out.append(pad + "  " + "; ".join(ids) + ";")
+            # Collapsed neurons in their natural order: neuron 1 first (above, or left when top
+            # down), tied by invisible edges inside their layer's box (outside it, Graphviz
+            # would drop the box).
+            kids = sorted((k for k in c.children if k in collapsed and clusters[k].kind == "neuron"),
+                          key=lambda k: clusters[k].index)
+            if len(kids) > 1:
+                out.append(f"{pad}  {{ rank=same; " + " -> ".join(f"c{k}" for k in kids) + " [style=invis]; }")
             stack.append((key, depth, True))
             for child in reversed(c.children):
                 stack.append((child, depth + 1, False))
-        # Siblings in order: neuron 1 above neuron 2 (left to right when drawn top down).
-        order: List[str] = []
-        for c in clusters:
-            kids = [k for k in c.children if k in collapsed]
-            if len(kids) > 1 and all(clusters[k].kind == "neuron" for k in kids):
-                kids.sort(key=lambda k: clusters[k].index)
-                order.append("  { rank=same; " + " -> ".join(f"c{k}" for k in kids) + " [style=invis]; }")
         del look
-        return out + order
+        return out
 
     # ------------------------------------------------------------ circuit
 
@@ -987,10 +1076,11 @@ class _Drawing:
         if look.edge_labels == "local" and i is not None and state.locals is not None and state.locals[i] is not None:
             local = state.locals[i][k]  # type: ignore[index]
             if local is not None:
-                rows.append(_t(f"∂ {a.local_text(local)}"))
+                text = a.local_text(local)
+                rows.append(_t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True))
         if not rows:
             return None
-        return _Text("\n".join(r.html for r in rows), "\n".join(r.plain for r in rows), any(r.bold for r in rows))
+        return _Text("<BR/>".join(r.html for r in rows), "\n".join(r.plain for r in rows), any(r.bold for r in rows))
 
     def _circuit(self, state: _State, slots: _Slots, sizes: Dict[str, Tuple[float, float]], labels: Dict[Tuple[str, str, int], Tuple[float, float]]) -> List[str]:
         """cs231n-style: gates for ops, values and gradients written on the wires."""
@@ -1054,6 +1144,23 @@ class _Drawing:
         if g.clusters is not None:
             out += self._cluster_boxes(emitted)
         return out
+
+
+def _spine(g: _Graph) -> set:
+    """The graph's main chain: from the output back along the input with the most nodes behind it."""
+    n = len(g.order)
+    behind = [1] * n  # how much hangs below each node (paths, capped: enough to rank)
+    for i in range(n):
+        for j in g.inputs[i]:
+            behind[i] = min(behind[i] + behind[j], 1 << 40)
+    spine = set()
+    i = n - 1
+    while True:
+        spine.add(i)
+        ins = [j for j in g.inputs[i] if g.groups is None or g.groups[j] is None]
+        if not ins or (g.groups is not None and g.groups[i] is not None):
+            return spine
+        i = max(ins, key=lambda j: (behind[j], -ins.index(j)))
 
 
 def _many_text(a: NodeAdapter, items: List[Any], what: str) -> str:
@@ -1128,7 +1235,9 @@ def _prepare(
     g: _Graph, look: _Look, states: Sequence[_State], screen: Tuple[int, int], rankdir: Optional[str], cells: Optional[str]
 ) -> Tuple[_Drawing, Plan]:
     drawing = _Drawing(g, look)
-    rankdirs = ("LR", "TB") if rankdir is None else (rankdir,)
+    # With labels on the edges, top down first: left to right, the labels of the edges
+    # into one op stack up beside each other and no longer say which edge is whose.
+    rankdirs = (("TB", "LR") if look.edge_labels else ("LR", "TB")) if rankdir is None else (rankdir,)
     allowed = ("row", "column") if cells is None else (cells,)
     if rankdir in ("RL", "BT"):  # drawn as asked; estimated as its mirror
         plan = drawing.plan(states, screen, ("LR" if rankdir == "RL" else "TB",), allowed)
@@ -1177,8 +1286,8 @@ def draw_graph(
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> L = a * b; L.label = "L"; L.backward()
     >>> g = draw_graph(L, edge_labels="flow")
-    >>> g.info["layout"]                        # chosen for a 1920x1080 screen
-    ('LR', 'column')
+    >>> g.info["layout"]                        # (rankdir, cells), chosen for a 1920x1080 screen
+    ('TB', 'row')
     >>> g.save("L.svg")                         # doctest: +SKIP
     PosixPath('L.svg')
 
@@ -1300,7 +1409,7 @@ def draw_model(
     >>> g.source.count(" nodes, ")                # one node per layer: "128 nodes, 48 parameters"
     3
     """
-    from nn.record import record_calls  # viz -> nn: the recorder lives with the modules
+    from nn.record import Call, record_calls  # viz -> nn: the recorder lives with the modules
 
     if not callable(getattr(model, "named_parameters", None)):
         raise TypeError(f"draw_model: expected an nn model (an nn.Module), got {type(model).__name__}")
@@ -1310,6 +1419,9 @@ def draw_model(
         out = model(x)
         if loss_fn is not None:
             root = loss_fn(out, target)
+            # The loss is a call too: boxed (or, collapsed, one node) as "loss: hinge".
+            given = tuple(v for v in (out if isinstance(out, (list, tuple)) else [out]) if hasattr(v, "_prev"))
+            record.calls.append(Call(_LossCall(loss_fn), given, (root,)))
         elif isinstance(out, (list, tuple)) and len(out) == 1:
             root = out[0]
         elif isinstance(out, (list, tuple)):
@@ -1322,6 +1434,20 @@ def draw_model(
     if grads == "computed" and getattr(getattr(root, "data", 0.0), "size", 1) != 1:
         grads = "stored"  # a simulated backward needs a single-number root, as backward() does
     return draw_graph(root, modules=record, collapse=collapse, grads=grads, **options)
+
+
+class _LossCall:
+    """A loss function as draw_model records it: a call that owns no parameters."""
+
+    def __init__(self, fn: Any) -> None:
+        name = getattr(fn, "__name__", None) or type(fn).__name__
+        self.viz_label = f"loss: {name}" if name != "<lambda>" else "loss"
+
+    def parameters(self) -> List[Any]:
+        return []
+
+    def num_parameters(self) -> int:
+        return 0
 
 
 def backward_frames(

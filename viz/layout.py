@@ -10,8 +10,11 @@ rendered, the size of the drawing for each candidate shape:
 * value cells: ``row`` (``label | data | grad`` on one line, micrograd's look) or
   ``column`` (label, data, grad stacked: narrower, taller);
 
-and picks the one whose text comes out largest when fitted to ``screen``, preferring
-left to right and then rows when the text is within 10% (the estimate is not exact).
+and picks the one whose text comes out largest when fitted to ``screen``, keeping to the
+preferred shape unless another reads more than 10% larger (the estimate is not exact).
+Left to right is preferred (micrograd's convention), except with edge labels: left to right
+the labels of the edges into one op stack up beside each other, top down they sit beside
+their own edges.
 
 The estimate follows what ``dot`` does: ranks by longest path from the inputs with
 leaves pulled next to their consumers, each rank as deep as its deepest node plus
@@ -23,7 +26,7 @@ being within 20% of the real layout is enough; the tests check the real drawings
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 __all__ = ["Box", "Link", "Plan", "estimate", "choose", "CANDIDATES"]
 
@@ -159,18 +162,21 @@ def choose(
     ranksep: float,
     box_margin: float,
     box_label: float,
-    footer: Dict[str, Tuple[float, float]],
+    footer: Callable[[float], Tuple[float, float]],
 ) -> Plan:
-    """The candidate (rankdir, cells) whose text reads largest fitted to ``screen``."""
+    """The candidate (rankdir, cells) whose text reads largest fitted to ``screen``.
+
+    ``footer(width)`` is the size of what sits under the graph (caption, legend) when the
+    graph is ``width`` wide. ``rankdirs`` lists the directions allowed, preferred first."""
     best: Optional[Plan] = None
     estimates: Dict[Tuple[str, str], Tuple[float, float]] = {}
-    for rd, cl in CANDIDATES:
+    ordered = sorted(CANDIDATES, key=lambda c: (list(rankdirs).index(c[0]) if c[0] in rankdirs else 9, CANDIDATES.index(c)))
+    for rd, cl in ordered:
         if rd not in rankdirs or cl not in cells:
             continue
-        w, h = estimate(
-            boxes, links, rd, cl, nodesep=nodesep, ranksep=ranksep, box_margin=box_margin,
-            box_label=box_label, footer=footer[cl],
-        )
+        w, h = estimate(boxes, links, rd, cl, nodesep=nodesep, ranksep=ranksep, box_margin=box_margin, box_label=box_label)
+        fw, fh = footer(w)  # the caption and legend under it, wrapped to its width
+        w, h = max(w, fw), h + fh
         estimates[(rd, cl)] = (w, h)
         scale = min(screen[0] / w, screen[1] / h) if w > 0 and h > 0 else 1.0
         if best is None or scale > best.scale * 1.1:  # a clear win over the preferred shapes

@@ -202,8 +202,8 @@ class NodeAdapter:
         """A local derivative (an entry of ``local_derivatives``) as edge text."""
         return self.number_text(local)
 
-    #: The legend's line for ``edge_labels="local"``.
-    local_legend = "&part; = local derivative d(out)/d(in)"
+    #: The legend's line for ``edge_labels="local"`` (plain text).
+    local_legend = "∂ = local derivative d(out)/d(in)"
 
     def contributions(self, node: Any, upstream: Any) -> List[Any]:
         """What ``node``'s rule adds to each input when ``node.grad`` is ``upstream``.
@@ -323,8 +323,8 @@ class TensorAdapter(NodeAdapter):
     name = "Tensor"
     node_type = Tensor
     local_legend = (
-        "&part; = local derivative d(out)/d(in): the Jacobian,<BR/>one row per output element, "
-        f"if both have &le; {SMALL} elements;<BR/>else its shape out&times;in"
+        f"∂ = local derivative d(out)/d(in): the Jacobian, one row per output element, "
+        f"if both have ≤ {SMALL} elements; else its shape out×in"
     )
 
     def op(self, node: Tensor) -> str:

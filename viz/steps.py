@@ -8,14 +8,14 @@ more with the step's numbers in place of its names::
 
     >>> from autograd_lite import Value
     >>> n = Value(0.8813735870195432, label="n"); o = n.tanh(); o.label = "o"
-    >>> print(backward_steps(o))                       # doctest: +NORMALIZE_WHITESPACE
+    >>> print(backward_steps(o))                       # doctest: +ELLIPSIS
     step 1 of 1: o = tanh(n)
-      the tanh rule gets o.grad = 1.0000 and sends n 0.5000
+      the tanh rule gets o.grad = 1.0000 and sends 0.5000 to n
       Value._tanh_backward  (autograd_lite/engine.py, line ...)  with out = o, x = n
         | def _tanh_backward(out: "Value") -> None:
         |     # d/dx tanh x = 1 - tanh^2 x
-        |     (x,) = out._prev
-        |     t = out.data
+      > |     (x,) = out._prev
+      > |     t = out.data
       > |     x.grad += (1.0 - t * t) * out.grad
               n.grad += (1 - 0.7071²) × 1.0000 = 0.5000
 
