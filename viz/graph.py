@@ -193,8 +193,8 @@ class _Graph:
         label = self.label(i)
         if label is not None:
             return visible(label)
-        if self.roles[i] == "constant":
-            return self.adapter.value_text(self.order[i])
+        if not self.inputs[i] and self.adapter.shape_text(self.order[i]) is None:
+            return self.adapter.value_text(self.order[i])  # an unnamed scalar leaf: its number
         text = self._expression(i, 2)
         if text is not None and len(text) <= 32:
             return text
@@ -213,8 +213,8 @@ class _Graph:
         names = []
         for j in ins:
             name = self.label(j)
-            if name is None and self.roles[j] == "constant":
-                name = a.value_text(self.order[j])
+            if name is None and (self.roles[j] == "constant" or not self.inputs[j] and a.shape_text(self.order[j]) is None):
+                name = a.value_text(self.order[j])  # a constant, or an unnamed scalar leaf: its number
             if name is None:
                 inner = self._expression(j, depth - 1)  # depth <= 2: two calls deep at most
                 if inner is None:
@@ -610,7 +610,7 @@ class _Drawing:
             slots.see(("g", i), _grad_text(g, look, state, i))
             if look.style == "circuit":
                 for k in range(len(g.inputs[i])):
-                    slots.see(("w", i, k), self._wire_text(state, g.inputs[i][k], i, k, False))
+                    slots.see(("w", i, k), self._wire_text(state, g.inputs[i][k], i, k, state.active == i))
                 if g.inputs[i]:
                     slots.see(("out", i), self._wire_text(state, i, None, None, False))
             else:

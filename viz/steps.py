@@ -264,11 +264,24 @@ class _Subst:
             return self.text(taken)
         if isinstance(node, ast.Call):
             args = [self.text(a) for a in node.args] + [f"{k.arg}={self.text(k.value)}" for k in node.keywords]
-            return f"{ast.unparse(node.func)}({', '.join(args)})"
+            return f"{self._callee(node.func)}({', '.join(args)})"
         if isinstance(node, ast.Tuple):
             items = [self.text(e) for e in node.elts]
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         return ast.unparse(node)
+
+    def _callee(self, func: ast.expr) -> str:
+        """A called function as written (``np.where``), or a method on a value with the value
+        substituted (``out.grad.reshape`` -> ``[[...]].reshape``)."""
+        if isinstance(func, ast.Attribute):
+            try:
+                base = self.value(func.value)
+            except Exception:
+                return ast.unparse(func)
+            if isinstance(base, (types.ModuleType, type)):
+                return ast.unparse(func)
+            return f"{self._wrap(func.value, 9)}.{func.attr}"
+        return ast.unparse(func)
 
     def _wrap(self, node: ast.expr, parent: int) -> str:
         t = self.text(node)
