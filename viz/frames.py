@@ -30,7 +30,7 @@ from typing import Any, List, Optional, Sequence
 
 from nn.files import atomic_open, write_atomic
 
-from .render import RENDERERS, DotGraph, PathLike
+from .render import RENDERERS, DotGraph, PathLike, render_all
 
 __all__ = ["save_frames", "stepper_page"]
 
@@ -102,7 +102,8 @@ def save_frames(
     [PosixPath('out/frames/frame_001.svg'), PosixPath('out/frames/frame_002.svg'), ...]
     """
     frames = _check(frames, directory, gif, html, svg, duration_ms, pause_ms, renderer, title)
-    svgs = [f.svg(renderer=renderer) for f in frames] if (svg or html) else []
+    # one Graphviz run for all the frames (each is then cached in its DotGraph)
+    svgs = [b.decode("utf-8") for b in render_all(frames, "svg", renderer, where="save_frames")] if (svg or html) else []
     page = stepper_page(frames, svgs, title) if html else None
     gif_bytes = _gif(frames, renderer, int(duration_ms), int(pause_ms)) if gif else None
     out = Path(directory)
@@ -268,7 +269,8 @@ def _gif(frames: Sequence[DotGraph], renderer: Optional[str], duration_ms: int, 
 
     first = frames[0].legibility(GIF_SIZE, renderer=renderer)
     dpi = 72.0 * first.scale  # frames share one canvas: one scale fits them all
-    images = [Image.open(io.BytesIO(f.pipe("png", renderer=renderer, dpi=dpi))).convert("RGB") for f in frames]
+    pngs = render_all(list(frames), "png", renderer, where="save_frames", dpi=dpi)
+    images = [Image.open(io.BytesIO(p)).convert("RGB") for p in pngs]
     # Frames share one layout; pad anyway (a renderer may round a pixel differently) on white.
     w = max(im.width for im in images)
     h = max(im.height for im in images)

@@ -605,8 +605,8 @@ class _Drawing:
     def _measure(self, state: _State, slots: _Slots) -> None:
         g, look = self.g, self.look
         for i in range(len(g.order)):
-            if g.roles[i] == "constant":
-                continue
+            if g.roles[i] == "constant" or (g.groups is not None and g.groups[i] is not None):
+                continue  # no cell of its own (a constant's oval; inside a collapsed call)
             slots.see(("g", i), _grad_text(g, look, state, i))
             if look.style == "circuit":
                 for k in range(len(g.inputs[i])):
@@ -1333,7 +1333,10 @@ def draw_graph(
     look = _Look(style, show_data, show_grad, edge_labels, legend, float(font_size))
     # Reserve room for what this graph shows before backward(), after it, and now: the
     # drawings before and after backward() then share one layout.
-    states = [s for s in (shown, _not_run_state(g), computed, stored) if s is not None]
+    states = []
+    for s in (shown, _not_run_state(g), computed, stored):
+        if s is not None and all(s is not t for t in states):
+            states.append(s)
     if edge_labels == "local":
         a = g.adapter
         locals_ = [a.local_derivatives(node) if a.has_rule(node) else None for node in g.order]
@@ -1356,6 +1359,8 @@ def _dot_names(g: _Graph) -> Dict[str, str]:
     """DOT id -> a name for people, for error messages (``n3`` is ``x1``)."""
     out = {}
     for i in range(len(g.order)):
+        if g.groups is not None and g.groups[i] is not None:
+            continue  # drawn inside its collapsed call, which is named below
         out[f"n{i}"] = g.describe(i)
         out[f"n{i}op"] = f"the {visible(g.adapter.op(g.order[i]))} node of {g.describe(i)}"
     if g.clusters is not None:

@@ -291,8 +291,22 @@ class _Subst:
 # ---------------------------------------------------------------------- running a rule under a tracer
 
 
+_SOURCES: Dict[Any, Tuple[List[Tuple[int, str]], Optional[ast.AST], int]] = {}
+
+
 def _source(rule: Callable[..., Any]) -> Tuple[List[Tuple[int, str]], Optional[ast.AST], int]:
-    """The rule's lines (line number, text) from its ``def`` on, its AST, and its first line."""
+    """The rule's lines (line number, text) from its ``def`` on, its AST, and its first line
+    (read once per rule's code object: a reloaded engine module has new code objects)."""
+    code = getattr(rule, "__code__", None)
+    if code is not None and code in _SOURCES:
+        return _SOURCES[code]
+    found = _read_source(rule)
+    if code is not None:
+        _SOURCES[code] = found
+    return found
+
+
+def _read_source(rule: Callable[..., Any]) -> Tuple[List[Tuple[int, str]], Optional[ast.AST], int]:
     try:
         raw, start = inspect.getsourcelines(rule)
     except (OSError, TypeError):

@@ -26,7 +26,8 @@ choose the layout that reads largest on the screen.
 from __future__ import annotations
 
 import html
-from typing import Dict, List
+from functools import lru_cache
+from typing import Dict, List, Tuple
 
 __all__ = ["visible", "html_text", "text_width", "FONT"]
 
@@ -70,6 +71,7 @@ _BOLD = (
 _WIDTHS: Dict[bool, Dict[str, int]] = {False: dict(zip(_CHARS, _BOOK)), True: dict(zip(_CHARS, _BOLD))}
 
 
+@lru_cache(maxsize=1 << 16)  # a drawing measures the same texts over and over (every frame)
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width of one line of ``text`` at ``size`` points, in points (an upper estimate)."""
     table = _WIDTHS[bold]
@@ -78,6 +80,11 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 def lines(text: str, width: float, size: float, bold: bool = False) -> List[str]:
     """``text`` broken at spaces into lines no wider than ``width`` points (a long word stays whole)."""
+    return list(_lines(text, width, size, bold))
+
+
+@lru_cache(maxsize=1 << 12)
+def _lines(text: str, width: float, size: float, bold: bool) -> Tuple[str, ...]:
     out: List[str] = []
     line = ""
     for word in text.split(" "):
@@ -88,4 +95,4 @@ def lines(text: str, width: float, size: float, bold: bool = False) -> List[str]
         else:
             line = trial
     out.append(line)
-    return out
+    return tuple(out)
