@@ -8,6 +8,11 @@ smallest and the median text on that screen in pixels, and the lowest text contr
 against the fill behind it (``viz.legibility.measure_svg``; targets: >= 18 px smallest,
 >= 24 px median, >= 4.5:1). For backward frames: how many canvas sizes the frames have
 and how far a node moves between frames (0 when one layout serves them all).
+
+To measure another checkout with the same measuring code (before/after a change), run
+this file with that checkout first on the path: ``PYTHONPATH=/tmp/base python
+benchmarks/viz_legibility.py``; options that checkout's viz does not know (``inputs=``)
+are dropped, and its drawings are made the way its examples made them.
 """
 
 from __future__ import annotations
@@ -19,12 +24,41 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+if not os.environ.get("PYTHONPATH"):  # measure this checkout, unless told which one
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import importlib.util  # noqa: E402
 
 import nn  # noqa: E402
 import viz  # noqa: E402
 from autograd_lite import Tensor, Value  # noqa: E402
-from viz.legibility import measure_svg, node_boxes  # noqa: E402
+
+# The measuring code of this file's checkout, whichever viz is being measured.
+_spec = importlib.util.spec_from_file_location(
+    "_legibility", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "viz", "legibility.py")
+)
+_legibility = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+sys.modules["_legibility"] = _legibility  # dataclasses look their module up
+_spec.loader.exec_module(_legibility)  # type: ignore[union-attr]
+measure_svg, node_boxes = _legibility.measure_svg, _legibility.node_boxes
+
+
+def _call(fn: Any, *args: Any, **options: Any) -> Any:
+    """``fn(*args, **options)``, dropping the options an older viz does not take."""
+    while True:
+        try:
+            return fn(*args, **options)
+        except TypeError as e:
+            bad = [k for k in options if f"'{k}'" in str(e)]
+            if not bad:
+                raise
+            for k in bad:
+                options.pop(k)
+
+
+def _svg_ids(svg: str) -> str:
+    """Older viz kept Graphviz's <title> per node: key nodes by it as newer viz's ids do."""
+    return re.sub(r'<g id="node\d+" class="node">\s*<title>([^<]*)</title>', r'<g id="\1" class="node">', svg)
 
 
 def tour_neuron() -> Tuple[Value, List[Value]]:
@@ -78,10 +112,10 @@ def drawings() -> List[Tuple[str, Any]]:
     """The lecture drawings, made as the examples make them (the tour's neuron with inputs=)."""
     out: List[Tuple[str, Any]] = []
     o, inputs = tour_neuron()
-    out.append(("neuron before backward", viz.draw_graph(o, inputs=inputs, edge_labels="flow")))
+    out.append(("neuron before backward", _call(viz.draw_graph, o, inputs=inputs, edge_labels="flow")))
     o.backward()
-    out.append(("neuron after backward", viz.draw_graph(o, inputs=inputs, edge_labels="flow")))
-    out.append(("neuron after, no edge labels", viz.draw_graph(o, inputs=inputs)))
+    out.append(("neuron after backward", _call(viz.draw_graph, o, inputs=inputs, edge_labels="flow")))
+    out.append(("neuron after, no edge labels", _call(viz.draw_graph, o, inputs=inputs)))
     L = lecture_L()
     L.backward()
     out.append(("L = (a*b + c)*f", viz.draw_graph(L)))
@@ -108,7 +142,7 @@ def frame_sets() -> List[Tuple[str, List[Any]]]:
     o, inputs = tour_neuron()
     loss, params = tensor_mlp()
     return [
-        ("neuron frames", viz.backward_frames(o, inputs=inputs)),
+        ("neuron frames", _call(viz.backward_frames, o, inputs=inputs)),
         ("L frames", viz.backward_frames(lecture_L())),
         ("Tensor 2-3-1 frames", viz.backward_frames(loss, params=params)),
     ]
@@ -123,13 +157,13 @@ def main() -> None:
         where.mkdir(parents=True, exist_ok=True)
     print(f"{'drawing':34} {'canvas':>11} {'fit':>5} {'min px':>7} {'median':>7} {'contrast':>9}")
     for name, g in drawings():
-        svg = g.svg()
+        svg = _svg_ids(g.svg())
         m = measure_svg(svg)
         print(f"{name:34} {m.width:5.0f}x{m.height:<5.0f} {m.scale:5.2f} {m.smallest_px:7.1f} {m.median_px:7.1f} {m.lowest_contrast:8.2f}:1")
         if where:
             (where / (re.sub(r"\W+", "_", name).strip("_") + ".svg")).write_text(svg)
     for name, frames in frame_sets():
-        svgs = [f.svg() for f in frames]
+        svgs = [_svg_ids(f.svg()) for f in frames]
         ms = [measure_svg(s) for s in svgs]
         sizes = sorted({(round(m.width, 1), round(m.height, 1)) for m in ms})
         boxes = [node_boxes(s) for s in svgs]
