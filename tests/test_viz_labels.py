@@ -18,16 +18,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, List, Optional
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-import viz
 from autograd_lite import Tensor, Value
 from nn.record import _ACTIVE
-from test_viz_graph import _any_renderer, _require_or_skip, bundled_only, system_dot  # noqa: F401 (fixtures)
+from test_viz_graph import _any_renderer, bundled_only, system_dot  # noqa: F401 (fixtures)
 from viz import DotGraph, RenderError, RenderWarning, backward_frames, draw_graph, save_frames, to_text
 from viz.text import html_text, visible
 

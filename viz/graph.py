@@ -71,7 +71,6 @@ so the same expression gives byte-identical DOT on every run.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
@@ -81,7 +80,7 @@ import numpy as np
 from autograd_lite.graph import topological_order
 
 from .clusters import COLLAPSE_LEVELS, Clusters, find_clusters, parameter_names
-from .layout import Box, Link, Plan, choose, estimate
+from .layout import Box, Link, Plan, choose
 from .nodes import SMALL, NodeAdapter, adapter_for, fmt, name_map, node_list, walk
 from .render import DotGraph
 from .text import FONT, html_text, lines, text_width, visible
@@ -1002,7 +1001,7 @@ class _Drawing:
 
         Boxes of one parent are listed in their natural order (neuron 1, 2, 3) and tied in
         that order by invisible edges between their first nodes, so Graphviz keeps them so."""
-        g, look = self.g, self.look
+        g = self.g
         assert g.clusters is not None
         clusters = g.clusters.clusters
         collapsed = set(grp for grp in g.groups if grp is not None) if g.groups is not None else set()
@@ -1038,7 +1037,6 @@ class _Drawing:
             stack.append((key, depth, True))
             for child in reversed(c.children):
                 stack.append((child, depth + 1, False))
-        del look
         return out
 
     # ------------------------------------------------------------ circuit
@@ -1532,7 +1530,7 @@ def backward_frames(
     frames = []
     if not states:
         return frames
-    drawing, plan = _prepare(g, look, states, tuple(screen), rankdir, cells)  # type: ignore[arg-type]
+    drawing, _ = _prepare(g, look, states, tuple(screen), rankdir, cells)  # type: ignore[arg-type]
     names = _dot_names(g)
     for k, (state, step) in enumerate(zip(states, explained), start=1):
         info = {
@@ -1548,7 +1546,6 @@ def backward_frames(
             "names": names,
         }
         frames.append(DotGraph(drawing.dot(state), info=info))
-    del plan
     return frames
 
 

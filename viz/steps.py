@@ -38,7 +38,6 @@ from __future__ import annotations
 import ast
 import html
 import inspect
-import math
 import sys
 import textwrap
 import types
@@ -519,5 +518,3 @@ def backward_steps(
                 grads[j] = a.add(g.order[j], grads[j], part)
     return out
 
-
-del math
