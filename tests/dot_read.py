@@ -44,7 +44,7 @@ def label_html(attrs: str, key: str = "label") -> Optional[str]:
 
 def text_of(fragment: str) -> str:
     """The visible text of an HTML-like label fragment (``<BR/>``: a line break)."""
-    text = re.sub(r"<BR/>", "\n", fragment)
+    text = re.sub(r"<BR[^>]*/>", "\n", fragment)
     text = re.sub(r"<[^>]+>", "", text)
     # viz doubles backslashes (Graphviz expands \N, \E ... even in HTML labels)
     return html.unescape(text).replace("\\\\", "\\").strip()
@@ -79,8 +79,10 @@ def footer(source: str) -> str:
 
 
 def footer_cells(source: str) -> List[str]:
-    """The visible text of each cell of the graph's legend and caption."""
-    return [text_of(c) for c in re.findall(r"<TD[^>]*>((?:(?!<TD|</TD>).)*)</TD>", footer(source)) if text_of(c)]
+    """The visible text of each cell of the graph's legend and caption (a note wrapped over
+    several lines read as one)."""
+    cells = [text_of(c) for c in re.findall(r"<TD[^>]*>((?:(?!<TD|</TD>).)*)</TD>", footer(source))]
+    return [" ".join(line.strip() for line in c.split("\n") if line.strip()) for c in cells if c.strip()]
 
 
 def boxes(source: str) -> Dict[str, List[str]]:

@@ -291,3 +291,76 @@ def test_the_legend_is_one_compact_row_under_the_graph() -> None:
     assert min(ys) >= max(others) - 1  # the lowest text of all: under the graph
     heights = [t.px for t in legend]
     assert statistics.median(heights) >= MEDIAN
+
+
+# ---------------------------------------------------------------------- options for other screens, names, flow labels
+
+
+def test_the_layout_follows_the_screen_and_the_options_are_checked() -> None:
+    L = _after(lecture_L)
+    wide = viz.draw_graph(L, screen=(3000, 600))
+    tall = viz.draw_graph(L, screen=(700, 1400))
+    assert wide.info["layout"][0] == "LR" and tall.info["layout"][0] == "TB"
+    for g, screen in ((wide, (3000, 600)), (tall, (700, 1400))):
+        m = measure_svg(g.svg(), screen)
+        other = measure_svg((tall if g is wide else wide).svg(), screen)
+        assert m.smallest_px >= other.smallest_px  # each reads larger on its own screen
+    assert viz.draw_graph(L, rankdir="LR", cells="column").info["layout"] == ("LR", "column")
+    assert "rankdir=RL" in viz.draw_graph(L, rankdir="RL").source
+    big = viz.draw_graph(L, font_size=20)
+    assert {t.font_size for t in measure_svg(big.svg()).texts} == {20.0}
+    for bad, match in (
+        ({"cells": "grid"}, r"cells='grid'; use None"),
+        ({"screen": (1920,)}, r"screen=\(1920,\); give the \(width, height\)"),
+        ({"screen": "hd"}, r"screen='hd'"),
+        ({"font_size": 0}, r"font_size=0; give the text size in points"),
+        ({"font_size": True}, r"font_size=True"),
+        ({"rankdir": "up"}, r"rankdir='up'; use None"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            viz.draw_graph(L, **bad)
+    with pytest.raises(TypeError, match=r"legend='yes'; use True or False"):
+        viz.draw_graph(L, legend="yes")
+    with pytest.raises(TypeError, match=r"inputs=\.\.\.\): expected a list of the graph's nodes"):
+        viz.draw_graph(L, inputs=L)
+    with pytest.raises(ValueError, match=r"inputs=\.\.\.\): one of the inputs is not a node of this graph"):
+        viz.draw_graph(L, inputs=[Value(1.0)])
+
+
+def test_collapsed_neurons_stand_in_their_order() -> None:
+    g = LECTURE["lesson 3: 2-5-1 one node per neuron"]()
+    boxes = node_boxes(g.svg())
+    from dot_read import cells, node_texts
+
+    neurons = {t.split(" of ")[0]: k for k, t in node_texts(g.source).items() if t.startswith("neuron") and "layer 1" in t}
+    xs = [boxes[neurons[f"neuron {j}"]][0] for j in range(1, 6)]
+    assert xs == sorted(xs) and len(set(xs)) == 5  # neuron 1, 2, ... 5, left to right
+    assert cells(g.source, neurons["neuron 1"])[0] == "neuron 1 of layer 1"
+
+
+def test_flow_labels_before_backward_say_nothing_has_flowed_and_grads_computed_fills_them() -> None:
+    from dot_read import dot_edges, edge_label, footer_cells
+    from viz.graph import NOT_RUN_NOTE
+
+    L = lecture_L()
+    before = viz.draw_graph(L, edge_labels="flow")
+    labels = [edge_label(a) for _, _, a in dot_edges(before.source) if edge_label(a)]
+    assert labels and set(labels) == {"← …"} and before.info["ran"] is False
+    assert NOT_RUN_NOTE in footer_cells(before.source)
+    computed = viz.draw_graph(L, edge_labels="flow", grads="computed")
+    numbers = [edge_label(a) for _, _, a in dot_edges(computed.source) if edge_label(a)]
+    assert "← 6.0000" in numbers and "← …" not in numbers  # dL/da = b f = 6
+    assert NOT_RUN_NOTE not in footer_cells(computed.source)
+
+
+def test_the_measure_sees_small_text_and_low_contrast() -> None:
+    """The measuring code can fail: a faint, small label on a long chain is caught."""
+    src = (
+        'digraph { rankdir=LR; node [fontsize=9, shape=box, style=filled, fillcolor="#fde7b0"]; '
+        + " -> ".join(f"n{k}" for k in range(14))
+        + '; n0 [label=<<FONT COLOR="#9e9e9e">faint</FONT>>]; }'
+    )
+    m = measure_svg(viz.render_dot(src).decode())
+    assert m.smallest_px < SMALLEST and m.median_px < MEDIAN
+    faint = [t for t in m.texts if t.text == "faint"][0]
+    assert faint.background == "#fde7b0" and faint.contrast < 2.5
