@@ -162,8 +162,9 @@ def stepper_page(frames: Sequence[DotGraph], svgs: Sequence[str], title: str = "
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{t}</title>
 <style>
-/* One unit, the text's size, in proportion to the screen: 24 px on 1080 lines, 16 px on 720. */
-html {{ font-size: calc(100vh / 45); }}
+/* One unit, the text's size, in proportion to the screen: 24 px on 1080 lines, 16 px on 720
+   (never under 14 px: the page may sit in a notebook's frame). */
+html {{ font-size: clamp(14px, calc(100vh / 45), 48px); }}
 html, body {{ margin: 0; height: 100%; background: #ffffff; color: #000000; font-family: Helvetica, Arial, sans-serif; }}
 body {{ display: flex; flex-direction: column; overflow: hidden; font-size: 1rem; }}
 header {{ display: flex; align-items: center; gap: 0.5rem; padding: 0.2rem 0.5rem; white-space: nowrap; }}
