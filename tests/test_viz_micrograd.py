@@ -176,3 +176,23 @@ def test_anything_not_node_shaped_is_still_refused_with_the_fix() -> None:
 
     with pytest.raises(TypeError, match=r"micrograd-style Value with data, grad, _prev, _op and _backward"):
         viz.draw_graph(Half())
+
+
+def test_a_deep_micrograd_chain_is_walked_without_recursion_and_a_huge_one_refused() -> None:
+    import sys as _sys
+
+    x = MValue(0.5)
+    y = x
+    for _ in range(1500):  # micrograd's own backward() would hit the recursion limit here
+        y = y * 1.0001 + 0.0
+    limit = _sys.getrecursionlimit()
+    _sys.setrecursionlimit(200)
+    try:
+        text = viz.to_text(y, max_nodes=10_000)
+        with pytest.raises(viz.GraphTooLarge, match=r"draw_graph: this graph has 6,001 nodes, more than max_nodes=400"):
+            viz.draw_graph(y)
+        with pytest.raises(viz.GraphTooLarge, match=r"draw_graph: this graph has more than 2,000 nodes"):
+            viz.draw_graph(y, max_nodes=40)  # refused after 50 x max_nodes nodes, before walking them all
+    finally:
+        _sys.setrecursionlimit(limit)
+    assert len(text.splitlines()) > 1500

@@ -296,8 +296,8 @@ def _walk(
     return g
 
 
-def _too_large_message(where: str, n: int, max_nodes: int) -> str:
-    return (
+def _too_large_message(where: str, n: int, max_nodes: int) -> GraphTooLarge:
+    return GraphTooLarge(
         f"{where}: this graph has more than {n:,} nodes, more than max_nodes={max_nodes:,}; a drawing "
         f"that big is unreadable and slow to lay out. Draw a single sample instead of a "
         f"batch, or a smaller model (or raise max_nodes=...)."

@@ -614,13 +614,13 @@ def _is_micrograd(obj: Any) -> bool:
         return False
 
 
-def walk(root: Any, adapter: NodeAdapter, max_nodes: int, where: str, too_large: Callable[[str, int, int], str]) -> List[Any]:
+def walk(root: Any, adapter: NodeAdapter, max_nodes: int, where: str, too_large: Callable[[str, int, int], Exception]) -> List[Any]:
     """Every node reachable from ``root``, each after its inputs (``adapter.inputs`` order).
 
     The same depth-first post-order as ``autograd_lite.graph.topological_order``, for node
     types it cannot walk (micrograd's ``_prev`` is a set). Nodes are told apart by
     identity. The walk stops at ``50 * max_nodes`` nodes (a drawing is refused anyway) so
-    that a huge graph is refused at once; ``too_large`` words the error.
+    that a huge graph is refused at once; ``too_large(where, limit, max_nodes)`` makes the error.
     """
     order: List[Any] = []
     seen: Set[int] = set()
@@ -637,7 +637,7 @@ def walk(root: Any, adapter: NodeAdapter, max_nodes: int, where: str, too_large:
             continue
         seen.add(id(node))
         if len(seen) > limit:
-            raise ValueError(too_large(where, limit, max_nodes))
+            raise too_large(where, limit, max_nodes)
         prev = adapter.inputs(node)
         stack.append(node)
         emit_next.append(True)
