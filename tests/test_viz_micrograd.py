@@ -168,6 +168,9 @@ def test_a_micrograd_rule_that_raises_leaves_every_grad_as_it_was() -> None:
     with pytest.raises(ZeroDivisionError):
         viz.draw_graph(c, grads="computed")
     assert (a.grad, b.grad, c.grad) == (0.25, 0.5, 0.75)
+    # the stored gradients still draw (the failing rule only ran to reserve room, restored)
+    assert "grad 0.7500" in viz.draw_graph(c).source
+    assert (a.grad, b.grad, c.grad) == (0.25, 0.5, 0.75)
 
 
 def test_anything_not_node_shaped_is_still_refused_with_the_fix() -> None:

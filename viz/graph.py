@@ -1245,11 +1245,15 @@ def _prepare(
     return drawing, plan
 
 
-def _stored_state(g: _Graph) -> _State:
+def _stored_state(g: _Graph, parts_shown: bool = True) -> _State:
+    """What ``backward()`` left on the nodes; the parts each rule sends, if the picture shows them."""
     a = g.adapter
     values = [a.stored_grad(node) for node in g.order]
     ran = not a.is_zero(values[-1])
-    parts = [a.contributions(node, values[i]) if ran and a.has_rule(node) else None for i, node in enumerate(g.order)]
+    parts = [
+        a.contributions(node, values[i]) if parts_shown and ran and a.has_rule(node) else None
+        for i, node in enumerate(g.order)
+    ]
     return _State(values, parts, ran)
 
 
@@ -1318,14 +1322,15 @@ def draw_graph(
     )
     level = _collapse_level("draw_graph", collapse, modules, style)
     g = _walk(root, "draw_graph", max_nodes, params, modules, level, inputs)
-    stored = _stored_state(g)
+    stored = _stored_state(g, edge_labels == "flow" or style == "circuit")
     computed: Optional[_State] = None
     try:
         values, parts = _simulate(g, "draw_graph(grads='computed')")
         computed = _State(values, parts, True)
-    except ValueError:
+    except Exception:
         if grads == "computed":
-            raise  # the root is not one number: say so (a simulated backward needs a seed)
+            raise  # e.g. the root is not one number: say so (a simulated backward needs a seed)
+        # Only to reserve room for the gradients to come: draw what is stored without it.
     shown = computed if grads == "computed" else stored
     assert shown is not None
     look = _Look(style, show_data, show_grad, edge_labels, legend, float(font_size))
