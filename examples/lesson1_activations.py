@@ -128,15 +128,17 @@ lesson.save(fig, "network_fit.png")
 
 # %% [markdown]
 # The fitted network at one input, x = 0.5, as the engine sees it: every node of f(x),
-# the seven parameters named as in the notes, boxed by neuron and layer, each with its
-# value and its gradient df/d(parameter) (simulated from the graph; nothing changes).
+# the seven parameters named as in the notes, each with its value and its gradient
+# df/d(parameter) (simulated from the graph; nothing changes). Each hidden neuron is a
+# column of its own, joining at the output. (Built inside `with nn.record_calls() as rec:`,
+# `modules=rec` would also box the nodes by neuron and layer: a denser picture, for a
+# notebook rather than a slide.)
 
 # %%
-with nn.record_calls() as record:
-    f_half = model([0.5])[0]  # f(0.5), one Value
+f_half = model([0.5])[0]  # f(0.5), one Value
 f_half.label = "f(0.5)"
 named = dict(model.named_parameters())
-graph = viz.draw_graph(f_half, modules=record, grads="computed", params={name: named[key] for name, key in viz.PARAM_KEYS.items()})
+graph = viz.draw_graph(f_half, grads="computed", params={name: named[key] for name, key in viz.PARAM_KEYS.items()})
 lesson.save(graph, "network_graph.svg")
 lesson.log("graph", x=0.5, f=f_half.data, values=graph.info["nodes"])
 

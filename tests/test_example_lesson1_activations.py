@@ -84,7 +84,7 @@ def test_the_graph_of_the_fitted_network_names_the_seven_parameters(s: Dict[str,
     # each parameter's row: its name in bold, then its value
     for name, value in fitted.items():
         assert f">{name}<" in svg and f"data {value:.4f}" in svg, name
-    assert f"data {g['f']:.4f}" in svg and "neuron 1 of layer 0" in svg
+    assert f"data {g['f']:.4f}" in svg and ">f(0.5)<" in svg
 
 
 def test_the_landscape_has_two_mirror_minima_and_the_lr_decides_who_reaches_them(s: Dict[str, Any]) -> None:

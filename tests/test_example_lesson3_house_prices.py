@@ -160,7 +160,7 @@ def test_graphs_of_one_house_show_its_loss_and_every_neuron(summary, data):
     neurons = html.unescape((out / "graph_neurons.svg").read_text())
     assert f"data {E0:.4f}" in full and f"data {E0:.4f}" in neurons
     assert event(summary, "graph")["values"] > 21  # every weight is a node, and more
-    assert all(f"neuron {j} of layer 0" in neurons for j in range(5)) and "neuron 0 of layer 2" in neurons
+    assert all(f"neuron {j} of layer 1" in neurons for j in range(1, 6)) and "neuron 1 of layer 2" in neurons
 
 
 def test_every_figure_follows_the_lecture_rules(summary):

@@ -67,9 +67,11 @@ def test_tour_draws_the_graph_before_and_after_backward(tour) -> None:
     before = (out / "neuron_before.svg").read_text()
     after = html.unescape((out / "neuron_after.svg").read_text())  # Graphviz writes "-" as &#45;
     assert "grad 0.0000" in before and "grad 0.5000" not in before  # nothing computed yet
+    assert "no gradient has flowed yet" in before                    # and the picture says so
     assert "grad 0.5000" in after and "grad -1.5000" in after      # do/dn and do/dx1
     assert {"neuron_before.svg", "neuron_after.svg", "mlp_layers.svg"} <= set(s["files"])
-    assert "Layer(2 -> 8, relu)" in html.unescape((out / "mlp_layers.svg").read_text())  # collapsed to layers
+    layers = html.unescape((out / "mlp_layers.svg").read_text())
+    assert "layer 1 (2 -> 8, relu)" in layers and "loss: hinge" in layers  # collapsed to layers
 
 
 def test_tour_steps_through_backward_one_rule_per_frame(tour) -> None:
@@ -81,6 +83,10 @@ def test_tour_steps_through_backward_one_rule_per_frame(tour) -> None:
     assert len(frames) == r["steps"]
     gif = out / "backward" / "backward.gif"
     assert gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+    # the terminal twin of the stepper: each step's rule from the engine, with its numbers
+    steps = (out / "backward" / "steps.txt").read_text()
+    assert event(s, "steps")["rules"] == r["steps"] and steps.startswith("step 1 of 5: o = tanh(n)")
+    assert "x.grad += (1.0 - t * t) * out.grad" in steps and "n.grad += (1 - 0.7071²) × 1.0000 = 0.5000" in steps
 
 
 def test_tour_figures_follow_the_lecture_rules(tour) -> None:
