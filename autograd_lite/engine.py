@@ -306,13 +306,14 @@ class Value:
         a, b = out._prev
         da = db = None
         if a.requires_grad:
-            # NOTE: 0 for b == 0 (a ** 0 is constant in a); at a = 0 with b < 1 the power
-            # is infinite (IEEE inf from _power, not an error), as in the rule above.
-            da = g * 0.0 if b.data == 0.0 else g * (b * _power(a, b - 1.0))
+            # NOTE: at a = 0 with b < 1 the power is infinite (IEEE inf from _power, not an
+            # error), as in the rule above; at a = b = 0 the part is 0, not 0 * inf. At b = 0
+            # with a != 0 it is b a^-1 = 0 as a node, so d2/da db = 1/a (PyTorch says 0).
+            da = g * 0.0 if b.data == 0.0 and a.data == 0.0 else g * (b * _power(a, b - 1.0))
         if b.requires_grad:
             # NOTE: ln a is nan for a < 0 and taken as 0 at a == 0, as in the rule above.
             x = a.data
-            db = g * out * a.log() if x > 0.0 else g * _unchecked(0.0 if x == 0.0 else math.nan)
+            db = g * out * (a.log() if x > 0.0 else _unchecked(0.0 if x == 0.0 else math.nan))
         return (da, db)
 
     def exp(self) -> "Value":

@@ -382,14 +382,16 @@ class Tensor:
             if out._ctx == 2.0:  # the square: 2 a
                 local = 2.0 * a
             else:
-                # NOTE: b = 0 gives 0, as the rule above: there the base is swapped for 1
-                # (a constant mask m), so 0 * 0^(-1) never makes a nan; at a = 0 with b < 1
-                # the power is infinite (IEEE, from _power), as PyTorch.
-                base = a
-                if (p == 0.0).any():
-                    m = _mask(p != 0.0, x.dtype)
-                    base = a * m + (1.0 - m)
-                local = b * _power(base, b - 1.0)
+                # NOTE: at a = 0 with b < 1 the power is infinite (IEEE, from _power), as
+                # PyTorch. Where a = b = 0 the part is 0, as in the rule above: the base is
+                # swapped for 1 and the result masked (m, a constant), never 0 * 0^-1 = nan.
+                # At b = 0 with a != 0 it is b a^-1 = 0 as a node: d2/da db = 1/a (PyTorch: 0).
+                both_zero = (p == 0.0) & (x == 0.0)
+                if both_zero.any():
+                    m = _mask(~both_zero, x.dtype)
+                    local = b * _power(a * m + (1.0 - m), b - 1.0) * m
+                else:
+                    local = b * _power(a, b - 1.0)
             da = (g * local).sum_to(x.shape)
         if b.requires_grad:
             # NOTE: ln a is nan for a < 0 and taken as 0 at a == 0, as in the rule above:
