@@ -31,9 +31,22 @@ Primitives (each rule sits next to its forward code below):
     reshape, transpose  the inverse reshape / permutation of g
     x[index]            g scattered back into zeros; repeated integer indices add up
     concatenate, stack  g split back into the pieces
+    broadcast_to(shape) g summed back (sum_to)     sum_to(shape)  g broadcast back
+    scatter             g[index] (scatter is x[index]'s gradient, as a node op)
 
 Composites with no backward code of their own (their gradients come from the above):
 ``softmax``, ``log_softmax``, ``logsumexp``, ``var``, ``norm``, ``minimum``, ``-x``.
+
+Higher order, as in ``engine.py``: beside each rule, its twin ``_X_backward_graph(out,
+g)`` is the same math with node operations, which ``autograd_lite.grad`` runs to build a
+gradient as a graph. Every helper a rule uses on arrays has a node-op twin, so that the
+gradient graph is itself differentiable: ``_unbroadcast`` is ``sum_to``, ``_expand`` is
+``broadcast_to``, the index rule's scatter is ``scatter``, and each of these three is
+another's derivative. So every op, the composites (``log_softmax`` ...) and ``max`` with
+ties are differentiable to any order. Second derivatives at kinks and ties are those of
+``Value`` (relu'' = abs'' = 0, as PyTorch; the same two marked exceptions for ``**``),
+and also: ``clip'' = 0``, ``max'' = 0`` (the 1/k shares of k tied maxima are constants),
+``maximum'' = 0``.
 
 Dtypes. Data is always floating point: float64 by default; float32 when you ask for it
 (``dtype="float32"``, or a float32 array). Python numbers, ints and bools become
