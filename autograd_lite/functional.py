@@ -95,16 +95,24 @@ def grad(
     order = topological_order(output)
     twins = engine.GRAPH_RULES if type(output) is Value else tensor.GRAPH_RULES
     # Only nodes on a path from an input up to the output need a gradient: mark them,
-    # inputs first (the order lists every node after its own inputs).
-    on_path = set(nodes)
+    # inputs first (the order lists every node after its own inputs). An input the
+    # order never meets is not used by the output. (Plain loops: this runs per node.)
+    on_path, used = set(nodes), set()
+    mark = on_path.add
     for node in order:
-        if node._prev and any(p in on_path for p in node._prev):
-            on_path.add(node)
-            if node._backward not in twins:
-                _raise_no_twin(node)
-    reached = set(order)
+        if node in on_path:  # an input
+            used.add(node)
+        else:
+            for p in node._prev:
+                if p in on_path:
+                    mark(node)
+                    break
+            else:
+                continue
+        if node._prev and node._backward not in twins:
+            _raise_no_twin(node)
     for i, x in enumerate(nodes):
-        if x not in reached and not allow_unused:
+        if x not in used and not allow_unused:
             _raise_unused(i, x, output)
 
     seed = _unchecked(1.0) if type(output) is Value else _const(np.ones(output.data.shape, output.data.dtype))
@@ -113,16 +121,17 @@ def grad(
     token = _grad_enabled.set(bool(create_graph))  # the twins record a graph, or compute constants
     try:
         with gc_paused():  # many small nodes and no reference cycles, as in backward()
+            get, pop = grads.get, grads.pop
             for node in reversed(order):
                 if node not in on_path or not node._prev:
                     continue
-                g = grads.get(node) if node in keep else grads.pop(node, None)
+                g = get(node) if node in keep else pop(node, None)
                 if g is None:  # nothing flows into it from the output
                     continue
                 parts = twins[node._backward](node, g)
                 for x, part in zip(node._prev, parts):
                     if part is not None and x in on_path:
-                        total = grads.get(x)
+                        total = get(x)
                         grads[x] = part if total is None else total + part
     finally:
         _grad_enabled.reset(token)
