@@ -42,8 +42,9 @@ PyTorch, tested exactly, except the two rows marked):
 
     =======================  ==========================================================
     relu, leaky_relu, abs    second derivative 0 everywhere, also at 0: the first
-                             derivative is a constant, so grad() of it needs
-                             allow_unused=True (PyTorch raises there even then)
+                             derivative is a step kept as a node of x (_piecewise), so
+                             grad() of it gives 0. The second is a constant: grad() of
+                             it needs allow_unused=True (PyTorch: the same for abs)
     sqrt(x), x ** b (b < 1)  at x = 0 the first derivative is inf; the next ones are
                              -inf, inf, ...: IEEE infinities, never an error
     d/db a ** b              nan for a < 0, and so are all its derivatives
@@ -206,7 +207,6 @@ Rule = Callable[["Value"], None]
 # A graph-building twin takes the output node and its gradient (a node) and returns one
 # gradient part per input, in _prev order: a node, or None for an input that needs none.
 Parts = Tuple[Optional["Value"], ...]
-GraphRule = Callable[["Value", "Value"], Parts]
 
 
 class Value:
@@ -436,9 +436,9 @@ class Value:
 
     @staticmethod
     def _relu_backward_graph(out: "Value", g: "Value") -> Parts:
-        # d/dx max(0, x) = 1 if x > 0 else 0: a number, not a node, so relu'' = 0 (as PyTorch)
+        # d/dx max(0, x) = 1 if x > 0 else 0: a step, so relu'' = 0 (as PyTorch)
         (x,) = out._prev
-        return (g * (1.0 if x.data > 0.0 else 0.0),)
+        return (g * _piecewise(x, 1.0 if x.data > 0.0 else 0.0),)
 
     def leaky_relu(self, slope: float = 0.01) -> "Value":
         """x if x > 0 else slope * x. The slope is recorded as a constant input."""
@@ -454,9 +454,9 @@ class Value:
 
     @staticmethod
     def _leaky_relu_backward_graph(out: "Value", g: "Value") -> Parts:
-        # d/dx = 1 if x > 0 else slope (a number: leaky_relu'' = 0); the slope is a constant
+        # d/dx = 1 if x > 0 else slope: a step, so leaky_relu'' = 0; the slope is a constant
         x, s = out._prev
-        return (g * (1.0 if x.data > 0.0 else s.data), None)
+        return (g * _piecewise(x, 1.0 if x.data > 0.0 else s.data), None)
 
     def softplus(self) -> "Value":
         """ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|) so it never overflows."""
@@ -490,9 +490,9 @@ class Value:
 
     @staticmethod
     def _abs_backward_graph(out: "Value", g: "Value") -> Parts:
-        # d/dx |x| = sign(x), a number: abs'' = 0 (as PyTorch)
+        # d/dx |x| = sign(x), a step: abs'' = 0 (as PyTorch)
         (x,) = out._prev
-        return (g * (1.0 if x.data > 0.0 else (-1.0 if x.data < 0.0 else 0.0)),)
+        return (g * _piecewise(x, 1.0 if x.data > 0.0 else (-1.0 if x.data < 0.0 else 0.0)),)
 
     def sqrt(self) -> "Value":
         """Square root; x must be >= 0."""
@@ -669,6 +669,16 @@ def _power(a: Value, b: Value) -> Value:
     return _node(data, "**", Value._pow_backward, a, b)
 
 
+def _piecewise(x: Value, value: float) -> Value:
+    """``value`` as a node of ``x`` with derivative 0: ``x * 0.0 + value``.
+
+    A step (relu'(x), sign(x)) is constant on each side of its kink. As a plain number it
+    would cut ``x`` out of the gradient's graph, and grad() of the gradient would call x
+    "not used"; as this node it stays in, and the next derivative is 0, as PyTorch says.
+    """
+    return x * 0.0 + value
+
+
 def _unchecked(x: float) -> Value:
     """A constant leaf that may hold nan or inf (``Value()`` refuses them): for the twins,
     where a derivative is undefined (nan) or infinite, as PyTorch says."""
@@ -677,11 +687,11 @@ def _unchecked(x: float) -> Value:
     return v
 
 
-def twin_rules(*namespaces: object) -> Dict[Callable[..., None], Callable[..., Tuple[Any, ...]]]:
+def _twin_rules(*namespaces: object) -> Dict[Callable[..., None], Callable[..., Tuple[Any, ...]]]:
     """Each fast rule ``_X_backward`` in ``namespaces`` -> its twin ``_X_backward_graph``.
 
     Found by name, so a rule written without its twin is simply absent here: ``grad()``
-    then names it, and ``tests/test_second_order.py`` fails until the twin is written.
+    then names it, and ``tests/test_twin_rules.py`` fails until the twin is written.
     (Built from the class and module dictionaries, where the rules are plain functions.)
     """
     table = {}
@@ -742,4 +752,4 @@ def _stale_leaf_error(engine: str, leaf: str, zero_it: str) -> RuntimeError:
 
 
 # Each rule of Value -> its graph-building twin: what grad() runs at each node.
-GRAPH_RULES = twin_rules(Value)
+GRAPH_RULES = _twin_rules(Value)

@@ -45,8 +45,9 @@ gradient graph is itself differentiable: ``_unbroadcast`` is ``sum_to``, ``_expa
 another's derivative. So every op, the composites (``log_softmax`` ...) and ``max`` with
 ties are differentiable to any order. Second derivatives at kinks and ties are those of
 ``Value`` (relu'' = abs'' = 0, as PyTorch; the same two marked exceptions for ``**``),
-and also: ``clip'' = 0``, ``max'' = 0`` (the 1/k shares of k tied maxima are constants),
-``maximum'' = 0``.
+and also 0 for ``clip``, ``max`` (the 1/k shares of k tied maxima) and ``maximum``,
+whose first derivatives are constants, as in PyTorch: grad() of them needs
+``allow_unused=True`` (PyTorch refuses even then).
 
 Dtypes. Data is always floating point: float64 by default; float32 when you ask for it
 (``dtype="float32"``, or a float32 array). Python numbers, ints and bools become
@@ -93,7 +94,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
-from .engine import _grad_enabled, gc_paused, twin_rules
+from .engine import _grad_enabled, _twin_rules, gc_paused
 from .graph import topological_order
 from .tensor_checks import (
     _EXP_MAX,
@@ -506,9 +507,9 @@ class Tensor:
 
     @staticmethod
     def _relu_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
-        # d/dx max(0, x) = 1 if x > 0 else 0: a constant mask, so relu'' = 0 (as PyTorch)
+        # d/dx max(0, x) = 1 if x > 0 else 0: a step, so relu'' = 0 (as PyTorch)
         (x,) = out._prev
-        return (g * _mask(x.data > 0.0, x.data.dtype),)
+        return (g * _piecewise(x, (x.data > 0.0).astype(x.data.dtype)),)
 
     def leaky_relu(self, slope: float = 0.01) -> "Tensor":
         """x if x > 0 else slope * x, elementwise; the slope is a setting, not an input."""
@@ -524,9 +525,9 @@ class Tensor:
 
     @staticmethod
     def _leaky_relu_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
-        # d/dx = 1 if x > 0 else slope: a constant, so leaky_relu'' = 0
+        # d/dx = 1 if x > 0 else slope: a step, so leaky_relu'' = 0
         (x,) = out._prev
-        return (g * _const(np.where(x.data > 0.0, 1.0, out._ctx).astype(x.data.dtype)),)
+        return (g * _piecewise(x, np.where(x.data > 0.0, 1.0, out._ctx).astype(x.data.dtype)),)
 
     def softplus(self) -> "Tensor":
         """ln(1 + e^x), elementwise, as max(x, 0) + ln(1 + e^-|x|) so it never overflows."""
@@ -561,9 +562,9 @@ class Tensor:
 
     @staticmethod
     def _abs_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
-        # d/dx |x| = sign(x): a constant, so abs'' = 0 (as PyTorch)
+        # d/dx |x| = sign(x), a step: abs'' = 0 (as PyTorch)
         (x,) = out._prev
-        return (g * _const(np.sign(x.data)),)
+        return (g * _piecewise(x, np.sign(x.data)),)
 
     def sqrt(self) -> "Tensor":
         """Square root, elementwise; every element must be >= 0."""
@@ -1300,6 +1301,13 @@ def _power(a: Tensor, b: Any) -> Tensor:
     return _node(data, "**", Tensor._pow_backward, a, b)
 
 
+def _piecewise(x: Tensor, values: np.ndarray) -> Tensor:
+    """``values`` as a node of ``x`` with derivative 0 (``x * 0.0 + values``): a step
+    such as relu'(x) stays in the gradient's graph, so the next derivative is 0 rather
+    than "x not used", as PyTorch (see ``engine._piecewise``)."""
+    return x * 0.0 + _const(values)
+
+
 def _mask(condition: np.ndarray, dtype: np.dtype) -> Tensor:
     """A 0/1 constant in ``dtype``: the derivative of a piecewise-linear op (relu, clip)."""
     return _const(condition.astype(dtype))
@@ -1413,4 +1421,4 @@ def _tensor_list(tensors: Sequence[Any], op: str) -> List[Tensor]:
 
 # Each rule -> its graph-building twin (Tensor's methods and this module's functions):
 # what grad() runs at each node. Last in the module, so that every rule is defined.
-GRAPH_RULES = twin_rules(Tensor, globals())
+GRAPH_RULES = _twin_rules(Tensor, globals())

@@ -163,15 +163,42 @@ def test_the_derivative_of_a_linear_function_is_a_constant() -> None:
     assert grad(d1, x, allow_unused=True)[0].data == 0.0
 
 
-def test_relu_second_derivative_is_zero_with_allow_unused(torch) -> None:
-    for x0 in (-1.0, 0.0, 2.0):
-        x = Value(x0)
-        (d1,) = grad(x.relu(), x, create_graph=True)
-        (d2,) = grad(d1, x, allow_unused=True)
-        assert d2.data == 0.0
-        t = torch.tensor(x0, requires_grad=True)
-        (t1,) = torch.autograd.grad(t.relu(), t, create_graph=True)
-        assert d1.data == t1.item() and torch.autograd.grad(t1, t)[0].item() == 0.0
+@pytest.mark.parametrize(
+    "name, ours, theirs",
+    [
+        ("relu", lambda t: t.relu(), lambda t: t.relu()),
+        ("abs", lambda t: abs(t), lambda t: t.abs()),
+        ("leaky_relu", lambda t: t.leaky_relu(0.1), lambda t: __import__("torch").nn.functional.leaky_relu(t, 0.1)),
+        ("clip", lambda t: t.clip(-0.5, 0.5), lambda t: t.clamp(-0.5, 0.5)),
+        ("max", lambda t: t.max(), lambda t: t.amax()),
+        ("maximum", lambda t: __import__("autograd_lite").maximum(t, 0.0), lambda t: __import__("torch").maximum(t, __import__("torch").zeros(3))),
+    ],
+)
+def test_second_derivatives_at_kinks_are_zero_or_refused_as_in_pytorch(torch, name: str, ours: Any, theirs: Any) -> None:
+    """relu'', abs'', leaky_relu'' are 0 with no allow_unused (the first derivative is a
+    step kept as a node of x, as PyTorch keeps it); clip, max and maximum have constant
+    first derivatives, and both engines call x unused for the second (PyTorch raises)."""
+    x = Tensor([-1.0, 0.0, 2.0], requires_grad=True, label="x")
+    (d1,) = grad(ours(x).sum(), x, create_graph=True)
+    t = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    (t1,) = torch.autograd.grad(theirs(t).sum(), t, create_graph=True)
+    np.testing.assert_array_equal(d1.data, t1.detach().numpy())
+    assert d1.requires_grad == t1.requires_grad
+    if t1.requires_grad:
+        (d2,) = grad(d1.sum(), x)
+        np.testing.assert_array_equal(d2.data, 0.0)
+        np.testing.assert_array_equal(torch.autograd.grad(t1.sum(), t)[0].numpy(force=True), 0.0)
+    else:
+        with pytest.raises(RuntimeError, match="label 'x'.*not used"):
+            grad(d1.sum(), x)
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            torch.autograd.grad(t1.sum(), t)
+        assert not grad(d1.sum(), x, allow_unused=True)[0].data.any()
+    for x0 in (-1.0, 0.0, 2.0):  # the scalar engine: the same
+        if name in ("relu", "abs", "leaky_relu"):
+            v = Value(x0)
+            (v1,) = grad(ours(v), v, create_graph=True)
+            assert grad(v1, v)[0].data == 0.0
 
 
 # ---------------------------------------------------------------------- no_grad
