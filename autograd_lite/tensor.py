@@ -1309,7 +1309,7 @@ def _piecewise(x: Tensor, values: np.ndarray) -> Tensor:
 
 
 def _mask(condition: np.ndarray, dtype: np.dtype) -> Tensor:
-    """A 0/1 constant in ``dtype``: the derivative of a piecewise-linear op (relu, clip)."""
+    """A 0/1 constant in ``dtype``: a derivative that is a constant mask (clip, max)."""
     return _const(condition.astype(dtype))
 
 
