@@ -202,7 +202,28 @@ TENSOR_GRAPH_OPS: List[Tuple[str, Callable[[Any, Any], Any], Callable[[Any, Any]
     ("logsumexp", lambda a, b: a.logsumexp(axis=-1, keepdims=True) * b, lambda a, b: a.logsumexp(dim=-1, keepdim=True) * b),
     ("clip", lambda a, b: a.clip(-0.5, 0.7) + b, lambda a, b: a.clamp(-0.5, 0.7) + b),
     ("square", lambda a, b: a * a - b, lambda a, b: a * a - b),
+    # matmul, broadcast_to, indexing (with a repeat: scatter adds), maximum and var, so that
+    # the second-order tests' random graphs pass through them too
+    ("matmul", lambda a, b: a.broadcast_to((2, 3)) @ _MIX * b, lambda a, b: a.expand(2, 3) @ _t().tensor(_MIX) * b),
+    ("rows", lambda a, b: a.broadcast_to((2, 3))[[1, 1]] - b, lambda a, b: a.expand(2, 3)[[1, 1]] - b),
+    ("maximum", lambda a, b: _al().maximum(a, b * 0.5), lambda a, b: _t().maximum(a, b * 0.5)),
+    ("var", lambda a, b: a.var(axis=-1, keepdims=True) * b, lambda a, b: a.var(dim=-1, unbiased=False, keepdim=True) * b),
 ]
+
+
+def _al() -> Any:
+    import autograd_lite
+
+    return autograd_lite
+
+
+def _mix() -> Any:
+    import numpy as np
+
+    return np.array([[0.5, -1.0, 0.25], [1.0, 0.5, -0.5], [-0.25, 0.75, 1.0]])
+
+
+_MIX = _mix()  # a fixed (3, 3) matrix for the matmul op
 
 
 @st.composite

@@ -358,10 +358,26 @@ def _scale(h: np.ndarray) -> float:
     return max(1.0, float(np.abs(h).max()))
 
 
+def _zero_exponent(leaves: List[Any], steps: List[Any], kind: Any) -> bool:
+    """Whether some pow_value step of the program meets an exponent tanh(b) == 0 exactly:
+    there d2/da db of a ** b is 1/a here and 0 in PyTorch (a documented difference)."""
+    from autograd_lite import no_grad
+
+    pool = [kind(x) for x in leaves]
+    with no_grad():
+        for k, i, j in steps:
+            if k < len(GRAPH_OPS) and GRAPH_OPS[k][0] == "pow_value" and (np.asarray(pool[j].data) == 0.0).any():
+                return True
+            fn = GRAPH_OPS[k][1] if k < len(GRAPH_OPS) else TENSOR_GRAPH_OPS[k - len(GRAPH_OPS)][1]
+            pool.append(fn(pool[i], pool[j]))
+    return False
+
+
 @settings(max_examples=40)
 @given(programs(max_ops=25))
 def test_random_value_graphs_full_hessian_matches_pytorch(torch, program: Any) -> None:
     leaves, steps = program
+    assume(not _zero_exponent(leaves, steps, Value))
     ours = hessian(lambda *xs: run_program(list(xs), steps), *leaves)
     theirs = _torch_full_hessian(torch, lambda *ts: run_program(list(ts), steps, torch_ops=True), [np.array(x) for x in leaves])
     np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-9 * _scale(theirs))
@@ -373,6 +389,7 @@ def test_random_value_graphs_full_hessian_matches_pytorch(torch, program: Any) -
 @given(tensor_programs(max_ops=15))
 def test_random_tensor_graphs_full_hessian_matches_pytorch(torch, program: Any) -> None:
     leaves, steps = program
+    assume(not _zero_exponent(leaves, steps, Tensor))
     ours = hessian(lambda *xs: run_tensor_program(list(xs), steps), *leaves)
     theirs = _torch_full_hessian(torch, lambda *ts: run_tensor_program(list(ts), steps, torch_ops=True), leaves)
     assert ours.shape == (sum(a.size for a in leaves),) * 2
@@ -401,6 +418,7 @@ def _mlp_loss(x: np.ndarray, y: np.ndarray) -> Callable[..., Tensor]:
 @given(tensor_programs(max_ops=15), st.integers(0, 99))
 def test_hvp_matches_pytorch_and_central_differences_of_grad(torch, program: Any, seed: int) -> None:
     leaves, steps = program
+    assume(not _zero_exponent(leaves, steps, Tensor))
     vs = [upstream(a.shape, seed=seed + i) for i, a in enumerate(leaves)]
     ours = hvp(lambda *xs: run_tensor_program(list(xs), steps), list(leaves), vs)
     assert isinstance(ours, tuple) and all(type(h) is np.ndarray and h.shape == a.shape for h, a in zip(ours, leaves))
