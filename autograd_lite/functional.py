@@ -184,10 +184,9 @@ def hessian(f: Callable[..., Node], *inputs: Any) -> np.ndarray:
     computed independently, so mixed partials agree only up to rounding (d2f/dxdy and
     d2f/dydx are different computations): the matrix is not symmetrised.
     """
-    sizes = [_size(x) for x in inputs]
-    n = sum(sizes)
     if not inputs:
         raise TypeError("hessian: give at least one input: hessian(f, x) or hessian(f, w, b)")
+    n = sum(_size(x) for x in inputs)
     if n > HESSIAN_MAX_ELEMENTS:
         raise ValueError(
             f"hessian: the inputs hold {n} numbers, so the Hessian would be {n} x {n}; hessian() "
@@ -264,8 +263,8 @@ def _name(x: Node) -> str:
 
 def _raise_unused(i: int, x: Node, output: Node) -> None:
     why = (
-        " The output is a constant (computed inside no_grad(), from constants only, or a "
-        "derivative that depends on no input, e.g. of a linear function), so it depends on no input."
+        " The output is a constant: computed inside no_grad(), from constants only, or a "
+        "derivative that is constant (that of a linear function, say)."
         if not output.requires_grad
         else ""
     )
