@@ -36,3 +36,10 @@ def test_before_after_harness_reads_run_py() -> None:
     for line in rows:
         base, new = (float(x) for x in line.split()[-5:-3])
         assert base > 0 and new > 0
+
+
+def test_instruction_probes_run_without_valgrind() -> None:
+    """benchmarks/instructions.py's workloads still match run.py's and tensor_bench's API
+    (the probes themselves, one unit each; valgrind is too slow for the test suite)."""
+    for workload, k in [("W2", "200"), ("W1", "1"), ("W1p", "1"), ("W3a", "1"), ("W3b", "1"), ("W4", "2")]:
+        run("benchmarks/instructions.py", "--probe", str(ROOT), workload, k)
