@@ -28,7 +28,7 @@ import numpy as np
 
 from .engine import Value, _check_number, no_grad
 from .graph import topological_order
-from .tensor import Tensor, concatenate, maximum, stack
+from .tensor import Tensor, _scatter, concatenate, maximum, stack
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckError", "LOCAL_OPS", "TENSOR_OPS"]
 
@@ -231,6 +231,9 @@ TENSOR_OPS: Dict[str, Callable[[List[Tensor], Tensor], Tensor]] = {
     "concatenate": lambda xs, n: concatenate(xs, axis=n._ctx),
     "stack": lambda xs, n: stack(xs, axis=n._ctx),
     "maximum": lambda xs, n: maximum(xs[0], xs[1]),
+    "broadcast_to": lambda xs, n: xs[0].broadcast_to(n.data.shape),
+    "sum_to": lambda xs, n: xs[0].sum_to(n.data.shape),
+    "scatter": lambda xs, n: _scatter(xs[0], n._ctx, n.data.shape),
 }
 
 
