@@ -79,7 +79,8 @@ def _tensor_ops() -> Iterator[Tuple[str, Callable[[], Tuple[Tensor, List[Tensor]
     module = autograd_lite.tensor
     callables = [(f"Tensor.{n}", m, True) for n, m in _public(Tensor)]
     callables += [(n, f, False) for n, f in vars(module).items() if n in module.__all__ and inspect.isfunction(f)]
-    arg_sets = ((), ("other",), (2.0,), ((4,),), (0,), (-0.25, 0.5), ("list",))
+    # ((1, 2),) and ((3, 2, 2),): shapes that sum_to and broadcast_to accept for x's (2, 2)
+    arg_sets = ((), ("other",), (2.0,), ((4,),), (0,), (-0.25, 0.5), ("list",), ((1, 2),), ((3, 2, 2),))
     for name, fn, is_method in callables:
         for sign in (1.0, -1.0):
             for args in arg_sets:
@@ -103,6 +104,13 @@ def _tensor_ops() -> Iterator[Tuple[str, Callable[[], Tuple[Tensor, List[Tensor]
                         return fn(*call), leaves
                     return fn(x, *call), leaves
                 yield f"{name}{args} sign {sign:+}", make
+
+    # scatter: the node op that the gradient of x[index] is made of (private; grad() builds it)
+    def scatter() -> Any:
+        t = Tensor(np.array([0.5, 1.25]), label="x", requires_grad=True)
+        return module._scatter(t, np.array([0, 0]), (2, 2)), [t]
+
+    yield "scatter", scatter
 
 
 def _explained(ops: Iterator[Tuple[str, Callable[[], Any]]]) -> Dict[Any, List[Tuple[str, Callable[[], Any]]]]:
