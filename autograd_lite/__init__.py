@@ -1,12 +1,15 @@
 """autograd-lite: reverse-mode automatic differentiation you can read in one sitting.
 
 ``Value`` is a scalar node (the micrograd-shaped engine); ``Tensor`` is the same engine
-over numpy arrays. Both share the graph walk in ``autograd_lite.graph``.
+over numpy arrays. Both share the graph walk in ``autograd_lite.graph``. ``grad``,
+``hvp`` and ``hessian`` (``autograd_lite.functional``) return gradients as graphs that
+can be differentiated again, to any order.
 """
 
 from .engine import Value, gc_paused, is_grad_enabled, no_grad, zero_grad
 from .tensor import Tensor, concatenate, maximum, minimum, stack
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .functional import grad, hessian, hvp
 
 __all__ = [
     "Value",
@@ -22,5 +25,8 @@ __all__ = [
     "gradcheck",
     "numerical_grad",
     "GradcheckError",
+    "grad",
+    "hvp",
+    "hessian",
 ]
 __version__ = "0.1.0"

@@ -26,6 +26,34 @@ top of these, so it gets its gradient for free.
 Kinks (NOTE: the same conventions as PyTorch, tested exactly):
 ``relu'(0) = 0``, ``abs'(0) = 0``, ``leaky_relu'(0) = slope``, ``sqrt'(0) = inf``.
 
+Higher order: gradients of gradients. Beside each rule sits its twin, the same
+derivative written with node operations: ``_tanh_backward(out)`` adds
+``(1 - t*t) * out.grad`` into ``x.grad`` (floats: what ``backward()`` runs, fast);
+``_tanh_backward_graph(out, g)`` returns ``(1.0 - out * out) * g``, where the output
+``out`` and its gradient ``g`` are nodes, one part per input (None for an input that
+needs none). ``autograd_lite.grad`` runs the twins, over the same topological order;
+with ``create_graph=True`` the parts record how they were computed, from the forward
+graph's own nodes (``out`` above), so a gradient is a graph like any other and can be
+differentiated again, to any order. A test finds every rule of both engines by walking
+the code, fails if one has no twin, and checks the two forms agree to 1e-12.
+
+What higher derivatives do where the first one has a kink or is infinite (NOTE: as
+PyTorch, tested exactly, except the two rows marked):
+
+    =======================  ==========================================================
+    relu, leaky_relu, abs    second derivative 0 everywhere, also at 0: the first
+                             derivative is a step kept as a node of x (_piecewise), so
+                             grad() of it gives 0. The second is a constant: grad() of
+                             it needs allow_unused=True (PyTorch: the same for abs)
+    sqrt(x), x ** b (b < 1)  at x = 0 the first derivative is inf; the next ones are
+                             -inf, inf, ...: IEEE infinities, never an error
+    d/db a ** b              nan for a < 0, and so are all its derivatives
+    * d/db a ** b at a = 0   0, and so are its derivatives (0 ** b is 0 for b > 0);
+                             PyTorch's second one is nan (its where() times log 0)
+    * d2/da db a ** b, b = 0 1/a in either order, the math (a symmetric Hessian);
+                             PyTorch's where(b == 0, 0, ...) gives 0 in one order
+    =======================  ==========================================================
+
 Non-finite numbers (inf, nan): one rule for where they may enter and leave a graph,
 the same for ``Value`` and ``Tensor``:
 
@@ -93,7 +121,7 @@ import gc
 import math
 from contextlib import contextmanager
 from numbers import Real
-from typing import Any, Callable, Iterable, Iterator, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Union
 
 from .graph import topological_order
 
@@ -213,6 +241,9 @@ def _check_number(x: object, where: str) -> float:
 
 Operand = Union["Value", float, int]
 Rule = Callable[["Value"], None]
+# A graph-building twin takes the output node and its gradient (a node) and returns one
+# gradient part per input, in _prev order: a node, or None for an input that needs none.
+Parts = Tuple[Optional["Value"], ...]
 
 
 class Value:
@@ -279,6 +310,12 @@ class Value:
         if b.requires_grad:
             b.grad += g
 
+    @staticmethod
+    def _add_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d(a + b)/da = 1, d(a + b)/db = 1
+        a, b = out._prev
+        return (g if a.requires_grad else None, g if b.requires_grad else None)
+
     def __mul__(self, other: Operand) -> "Value":
         other = other if isinstance(other, Value) else _const(other, "__mul__")
         return _node(self.data * other.data, "*", Value._mul_backward, self, other)
@@ -292,6 +329,12 @@ class Value:
             a.grad += b.data * g
         if b.requires_grad:
             b.grad += a.data * g
+
+    @staticmethod
+    def _mul_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d(a * b)/da = b, d(a * b)/db = a
+        a, b = out._prev
+        return (g * b if a.requires_grad else None, g * a if b.requires_grad else None)
 
     def __pow__(self, other: Operand) -> "Value":
         other = other if isinstance(other, Value) else _const(other, "__pow__")
@@ -323,6 +366,22 @@ class Value:
             x = a.data
             b.grad += out.grad * (out.data * math.log(x) if x > 0.0 else (0.0 if x == 0.0 else math.nan))
 
+    @staticmethod
+    def _pow_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d(a ** b)/da = b * a ** (b - 1);  d(a ** b)/db = a ** b * ln a
+        a, b = out._prev
+        da = db = None
+        if a.requires_grad:
+            # NOTE: at a = 0 with b < 1 the power is infinite (IEEE inf from _power, not an
+            # error), as in the rule above; at a = b = 0 the part is 0, not 0 * inf. At b = 0
+            # with a != 0 it is b a^-1 = 0 as a node, so d2/da db = 1/a (PyTorch says 0).
+            da = g * 0.0 if b.data == 0.0 and a.data == 0.0 else g * (b * _power(a, b - 1.0))
+        if b.requires_grad:
+            # NOTE: ln a is nan for a < 0 and taken as 0 at a == 0, as in the rule above.
+            x = a.data
+            db = g * out * (a.log() if x > 0.0 else _unchecked(0.0 if x == 0.0 else math.nan))
+        return (da, db)
+
     def exp(self) -> "Value":
         """e ** x."""
         try:
@@ -340,6 +399,11 @@ class Value:
         (x,) = out._prev
         x.grad += out.data * out.grad
 
+    @staticmethod
+    def _exp_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx e^x = e^x, the output node itself
+        return (g * out,)
+
     def log(self) -> "Value":
         """Natural logarithm; x must be > 0."""
         x = self.data
@@ -353,6 +417,12 @@ class Value:
         (x,) = out._prev
         x.grad += out.grad / x.data
 
+    @staticmethod
+    def _log_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx ln x = 1 / x
+        (x,) = out._prev
+        return (g / x,)
+
     def tanh(self) -> "Value":
         """Hyperbolic tangent, (e^2x - 1) / (e^2x + 1)."""
         return _node(math.tanh(self.data), "tanh", Value._tanh_backward, self)
@@ -363,6 +433,11 @@ class Value:
         (x,) = out._prev
         t = out.data
         x.grad += (1.0 - t * t) * out.grad
+
+    @staticmethod
+    def _tanh_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx tanh x = 1 - tanh^2 x, with tanh x the output node: so d2/dx2 = -2 t (1 - t^2)
+        return ((1.0 - out * out) * g,)
 
     def sigmoid(self) -> "Value":
         """Logistic sigmoid 1 / (1 + e^-x), computed without overflow for any x."""
@@ -381,6 +456,11 @@ class Value:
         s = out.data
         x.grad += s * (1.0 - s) * out.grad
 
+    @staticmethod
+    def _sigmoid_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx s(x) = s(x) (1 - s(x)), with s(x) the output node
+        return (out * (1.0 - out) * g,)
+
     def relu(self) -> "Value":
         """max(0, x)."""
         x = self.data
@@ -395,6 +475,12 @@ class Value:
         if x.data > 0.0:
             x.grad += out.grad
 
+    @staticmethod
+    def _relu_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx max(0, x) = 1 if x > 0 else 0: a step, so relu'' = 0 (as PyTorch)
+        (x,) = out._prev
+        return (g * _piecewise(x, 1.0 if x.data > 0.0 else 0.0),)
+
     def leaky_relu(self, slope: float = 0.01) -> "Value":
         """x if x > 0 else slope * x. The slope is recorded as a constant input."""
         s = _const(slope, "leaky_relu(slope=...)")
@@ -407,6 +493,12 @@ class Value:
         x, s = out._prev
         x.grad += out.grad if x.data > 0.0 else (s.data * out.grad)
 
+    @staticmethod
+    def _leaky_relu_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx = 1 if x > 0 else slope: a step, so leaky_relu'' = 0; the slope is a constant
+        x, s = out._prev
+        return (g * _piecewise(x, 1.0 if x.data > 0.0 else s.data), None)
+
     def softplus(self) -> "Value":
         """ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|) so it never overflows."""
         x = self.data
@@ -418,6 +510,12 @@ class Value:
         (x,) = out._prev
         e = math.exp(-abs(x.data))
         x.grad += (1.0 / (1.0 + e) if x.data >= 0.0 else e / (1.0 + e)) * out.grad
+
+    @staticmethod
+    def _softplus_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx ln(1 + e^x) = sigmoid(x), as a node: so softplus'' = s (1 - s)
+        (x,) = out._prev
+        return (x.sigmoid() * g,)
 
     def __abs__(self) -> "Value":
         return _node(abs(self.data), "abs", Value._abs_backward, self)
@@ -432,6 +530,12 @@ class Value:
             x.grad -= out.grad
         elif x.data != x.data:  # NOTE: sign(nan) is nan (as Tensor, numpy, PyTorch): no quiet 0
             x.grad += out.grad * math.nan
+
+    @staticmethod
+    def _abs_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx |x| = sign(x), a step: abs'' = 0 (as PyTorch)
+        (x,) = out._prev
+        return (g * _piecewise(x, 1.0 if x.data > 0.0 else (-1.0 if x.data < 0.0 else 0.0)),)
 
     def sqrt(self) -> "Value":
         """Square root; x must be >= 0."""
@@ -448,6 +552,12 @@ class Value:
         r = out.data
         x.grad += (out.grad * 0.5 / r) if r != 0.0 else (out.grad * math.copysign(math.inf, r))
 
+    @staticmethod
+    def _sqrt_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx sqrt x = 1 / (2 sqrt x) = 0.5 * out ** -1.  NOTE: inf at x = 0 (IEEE, from
+        # _power), and so are the higher derivatives there, as PyTorch.
+        return (g * 0.5 * _power(out, _unchecked(-1.0)),)
+
     def sin(self) -> "Value":
         """Sine (radians)."""
         return _node(_sin(self.data), "sin", Value._sin_backward, self)
@@ -458,6 +568,12 @@ class Value:
         (x,) = out._prev
         x.grad += _cos(x.data) * out.grad
 
+    @staticmethod
+    def _sin_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx sin x = cos x
+        (x,) = out._prev
+        return (x.cos() * g,)
+
     def cos(self) -> "Value":
         """Cosine (radians)."""
         return _node(_cos(self.data), "cos", Value._cos_backward, self)
@@ -467,6 +583,12 @@ class Value:
         # d/dx cos x = -sin x
         (x,) = out._prev
         x.grad -= _sin(x.data) * out.grad
+
+    @staticmethod
+    def _cos_backward_graph(out: "Value", g: "Value") -> Parts:
+        # d/dx cos x = -sin x
+        (x,) = out._prev
+        return (-(x.sin() * g),)
 
     # ------------------------------------------------------------------ derived ops
     # One-liners on the primitives: their gradients come from the rules above.
@@ -618,6 +740,58 @@ def _check_flag(x: object, where: str) -> bool:
     raise TypeError(f"{where}: expected True or False, got {type(x).__name__} {_show(x)}")
 
 
+def _power(a: Value, b: Value) -> Value:
+    """``a ** b`` as a ``**`` node, without the forward's domain errors: for the twins.
+
+    Where a derivative rule divides by zero (sqrt'(0), d/da a ** b at a = 0 with b < 1)
+    the derivative is infinite, and PyTorch says inf rather than raising; so does this.
+    """
+    try:
+        data = a.data**b.data
+    except (ZeroDivisionError, OverflowError):  # 0 ** -1, or past float64's maximum
+        data = math.inf
+    return _node(data, "**", Value._pow_backward, a, b)
+
+
+def _piecewise(x: Value, value: float) -> Value:
+    """``value`` as a node of ``x`` with derivative 0: ``x * 0.0 + value``.
+
+    A step (relu'(x), sign(x)) is constant on each side of its kink. As a plain number it
+    would cut ``x`` out of the gradient's graph, and grad() of the gradient would call x
+    "not used"; as this node it stays in, and the next derivative is 0, as PyTorch says.
+    """
+    return x * 0.0 + value
+
+
+def _unchecked(x: float) -> Value:
+    """A constant leaf that may hold nan or inf (``Value()`` refuses them): for the twins,
+    where a derivative is undefined (nan) or infinite, as PyTorch says."""
+    v = _new(Value)
+    v.data, v.grad, v._prev, v._op, v._backward, v.label, v.requires_grad = x, 0.0, (), "", None, None, False
+    return v
+
+
+def _twin_rules(*namespaces: object) -> Dict[Callable[..., None], Callable[..., Tuple[Any, ...]]]:
+    """Each fast rule ``_X_backward`` in ``namespaces`` -> its twin ``_X_backward_graph``.
+
+    Found by name, so a rule written without its twin is simply absent here: ``grad()``
+    then names it, and ``tests/test_twin_rules.py`` fails until the twin is written.
+    (Built from the class and module dictionaries, where the rules are plain functions.)
+    """
+    table = {}
+    for space in namespaces:
+        names = vars(space) if not isinstance(space, dict) else space
+        for name, rule in names.items():
+            twin = names.get(name + "_graph")
+            if name.endswith("_backward") and twin is not None:
+                table[_function(rule)] = _function(twin)
+    return table
+
+
+def _function(rule: Any) -> Any:
+    return rule.__func__ if isinstance(rule, staticmethod) else rule
+
+
 def _const(x: object, op: str) -> Value:
     """A Python number met by an op, as a constant leaf (it never receives a gradient)."""
     return Value(_check_number(x, f"Value.{op}"), requires_grad=False)
@@ -714,3 +888,7 @@ def _stale_leaf_error(engine: str, leaf: str, zero_it: str) -> RuntimeError:
         f"this call would double-count. Zero them first ({zero_it}), or pass accumulate=True "
         f"to add to them on purpose."
     )
+
+
+# Each rule of Value -> its graph-building twin: what grad() runs at each node.
+GRAPH_RULES = _twin_rules(Value)

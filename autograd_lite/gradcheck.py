@@ -30,7 +30,7 @@ import numpy as np
 
 from .engine import Value, _check_flag, _check_number, _show, no_grad
 from .graph import topological_order
-from .tensor import Tensor, concatenate, maximum, stack
+from .tensor import Tensor, _scatter, concatenate, maximum, stack
 from .tensor_checks import _as_float_array
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckError", "LOCAL_OPS", "TENSOR_OPS"]
@@ -251,6 +251,9 @@ TENSOR_OPS: Dict[str, Callable[[List[Tensor], Tensor], Tensor]] = {
     "concatenate": lambda xs, n: concatenate(xs, axis=n._ctx),
     "stack": lambda xs, n: stack(xs, axis=n._ctx),
     "maximum": lambda xs, n: maximum(xs[0], xs[1]),
+    "broadcast_to": lambda xs, n: xs[0].broadcast_to(n.data.shape),
+    "sum_to": lambda xs, n: xs[0].sum_to(n.data.shape),
+    "scatter": lambda xs, n: _scatter(xs[0], n._ctx, n.data.shape),
 }
 
 

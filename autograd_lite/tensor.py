@@ -31,9 +31,23 @@ Primitives (each rule sits next to its forward code below):
     reshape, transpose  the inverse reshape / permutation of g
     x[index]            g scattered back into zeros; repeated integer indices add up
     concatenate, stack  g split back into the pieces
+    broadcast_to(shape) g summed back (sum_to)     sum_to(shape)  g broadcast back
+    scatter             g[index] (scatter is x[index]'s gradient, as a node op)
 
 Composites with no backward code of their own (their gradients come from the above):
 ``softmax``, ``log_softmax``, ``logsumexp``, ``var``, ``norm``, ``minimum``, ``-x``.
+
+Higher order, as in ``engine.py``: beside each rule, its twin ``_X_backward_graph(out,
+g)`` is the same math with node operations, which ``autograd_lite.grad`` runs to build a
+gradient as a graph. Every helper a rule uses on arrays has a node-op twin, so that the
+gradient graph is itself differentiable: ``_unbroadcast`` is ``sum_to``, ``_expand`` is
+``broadcast_to``, the index rule's scatter is ``scatter``, and each of these three is
+another's derivative. So every op, the composites (``log_softmax`` ...) and ``max`` with
+ties are differentiable to any order. Second derivatives at kinks and ties are those of
+``Value`` (relu'' = abs'' = 0, as PyTorch; the same two marked exceptions for ``**``),
+and also 0 for ``clip``, ``max`` (the 1/k shares of k tied maxima) and ``maximum``,
+whose first derivatives are constants, as in PyTorch: grad() of them needs
+``allow_unused=True`` (PyTorch refuses even then).
 
 Dtypes. Data is always floating point: float64 by default; float32 when you ask for it
 (``dtype="float32"``, or a float32 array). Python numbers, ints and bools become
@@ -91,11 +105,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .engine import _check_flag, _grad_enabled, _restore_grads, _show, gc_paused
+from .engine import _check_flag, _grad_enabled, _restore_grads, _show, _twin_rules, gc_paused
 from .graph import topological_order
 from .tensor_checks import (
     _EXP_MAX,
@@ -121,6 +136,8 @@ __all__ = ["Tensor", "concatenate", "stack", "maximum", "minimum"]
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
 Axis = Union[None, int, Tuple[int, ...]]  # None: all axes
 Rule = Callable[["Tensor"], None]
+# A graph-building twin: (output node, its gradient node) -> one part per input (or None).
+Parts = Tuple[Optional["Tensor"], ...]
 
 
 class Tensor:
@@ -268,6 +285,12 @@ class Tensor:
         if b.requires_grad:
             _accumulate(b, _unbroadcast(g, b.data.shape))
 
+    @staticmethod
+    def _add_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d(a + b)/da = 1, d(a + b)/db = 1, summed over broadcast axes (sum_to: a node op)
+        a, b = out._prev
+        return (g.sum_to(a.data.shape) if a.requires_grad else None, g.sum_to(b.data.shape) if b.requires_grad else None)
+
     def __sub__(self, other: ArrayLike) -> "Tensor":
         # A primitive here (not a + (-b) as in Value): one array pass instead of two.
         other = other if type(other) is Tensor else _lift(other, self, "__sub__")
@@ -287,6 +310,12 @@ class Tensor:
         if b.requires_grad:
             _accumulate(b, -_unbroadcast(g, b.data.shape))  # negate after summing: fewer numbers
 
+    @staticmethod
+    def _sub_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d(a - b)/da = 1, d(a - b)/db = -1
+        a, b = out._prev
+        return (g.sum_to(a.data.shape) if a.requires_grad else None, -g.sum_to(b.data.shape) if b.requires_grad else None)
+
     def __mul__(self, other: ArrayLike) -> "Tensor":
         other = other if type(other) is Tensor else _lift(other, self, "__mul__")
         try:
@@ -304,6 +333,15 @@ class Tensor:
             _accumulate(a, _unbroadcast(g * b.data, a.data.shape))
         if b.requires_grad:
             _accumulate(b, _unbroadcast(g * a.data, b.data.shape))
+
+    @staticmethod
+    def _mul_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d(a * b)/da = b, d(a * b)/db = a
+        a, b = out._prev
+        return (
+            (g * b).sum_to(a.data.shape) if a.requires_grad else None,
+            (g * a).sum_to(b.data.shape) if b.requires_grad else None,
+        )
 
     def __truediv__(self, other: ArrayLike) -> "Tensor":
         other = other if type(other) is Tensor else _lift(other, self, "__truediv__")
@@ -324,6 +362,16 @@ class Tensor:
             _accumulate(a, _unbroadcast(g_over_b, a.data.shape))
         if b.requires_grad:
             _accumulate(b, -_unbroadcast(g_over_b * out.data, b.data.shape))
+
+    @staticmethod
+    def _div_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d(a / b)/da = 1 / b, d(a / b)/db = -(a / b) / b, with a / b the output node
+        a, b = out._prev
+        g_over_b = g / b
+        return (
+            g_over_b.sum_to(a.data.shape) if a.requires_grad else None,
+            -(g_over_b * out).sum_to(b.data.shape) if b.requires_grad else None,
+        )
 
     def __pow__(self, other: ArrayLike) -> "Tensor":
         if (type(other) is int or type(other) is float) and other == 2:  # x ** 2 is x * x: IEEE, like *
@@ -356,6 +404,38 @@ class Tensor:
                 ln = np.where(x > 0.0, np.log(np.where(x > 0.0, x, 1.0)), np.where(x == 0.0, 0.0, np.nan))
             _accumulate(b, _unbroadcast(g * out.data * ln, p.shape))
 
+    @staticmethod
+    def _pow_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d(a ** b)/da = b a^(b-1);  d(a ** b)/db = a^b ln a, with a^b the output node
+        a, b = out._prev
+        x, p = a.data, b.data
+        da = db = None
+        if a.requires_grad:
+            if out._ctx == 2.0:  # the square: 2 a
+                local = 2.0 * a
+            else:
+                # NOTE: at a = 0 with b < 1 the power is infinite (IEEE, from _power), as
+                # PyTorch. Where a = b = 0 the part is 0, as in the rule above: the base is
+                # swapped for 1 and the result masked (m, a constant), never 0 * 0^-1 = nan.
+                # At b = 0 with a != 0 it is b a^-1 = 0 as a node: d2/da db = 1/a (PyTorch: 0).
+                both_zero = (p == 0.0) & (x == 0.0)
+                if both_zero.any():
+                    m = _mask(~both_zero, x.dtype)
+                    local = b * _power(a * m + (1.0 - m), b - 1.0) * m
+                else:
+                    local = b * _power(a, b - 1.0)
+            da = (g * local).sum_to(x.shape)
+        if b.requires_grad:
+            # NOTE: ln a is nan for a < 0 and taken as 0 at a == 0, as in the rule above:
+            # a constant there (the log of a base swapped for 1, masked, plus that constant).
+            if (x > 0.0).all():
+                ln = a.log()
+            else:
+                m = _mask(x > 0.0, x.dtype)
+                ln = (a * m + (1.0 - m)).log() * m + _const(np.where(x < 0.0, np.nan, 0.0).astype(x.dtype))
+            db = (g * out * ln).sum_to(p.shape)
+        return (da, db)
+
     def exp(self) -> "Tensor":
         """e ** x, elementwise."""
         x = self.data
@@ -371,6 +451,11 @@ class Tensor:
         (x,) = out._prev
         _accumulate(x, out.grad * out.data)
 
+    @staticmethod
+    def _exp_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx e^x = e^x, the output node itself
+        return (g * out,)
+
     def log(self) -> "Tensor":
         """Natural logarithm, elementwise; every element must be > 0."""
         _check_domain(self.data, self.data <= 0.0, "Tensor.log", "log needs x > 0")
@@ -382,6 +467,12 @@ class Tensor:
         (x,) = out._prev
         _accumulate(x, out.grad / x.data)
 
+    @staticmethod
+    def _log_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx ln x = 1 / x
+        (x,) = out._prev
+        return (g / x,)
+
     def tanh(self) -> "Tensor":
         """Hyperbolic tangent, elementwise."""
         return _node(np.tanh(self.data), "tanh", Tensor._tanh_backward, self)
@@ -392,6 +483,11 @@ class Tensor:
         (x,) = out._prev
         t = out.data
         _accumulate(x, out.grad * (1.0 - t * t))
+
+    @staticmethod
+    def _tanh_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx tanh x = 1 - tanh^2 x, with tanh x the output node
+        return (g * (1.0 - out * out),)
 
     def sigmoid(self) -> "Tensor":
         """Logistic sigmoid 1 / (1 + e^-x), elementwise, without overflow for any x."""
@@ -411,6 +507,11 @@ class Tensor:
         s = out.data
         _accumulate(x, out.grad * s * (1.0 - s))
 
+    @staticmethod
+    def _sigmoid_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx s(x) = s(x) (1 - s(x)), with s(x) the output node
+        return (g * out * (1.0 - out),)
+
     def relu(self) -> "Tensor":
         """max(0, x), elementwise."""
         return _node(np.maximum(self.data, 0.0), "relu", Tensor._relu_backward, self)
@@ -420,6 +521,12 @@ class Tensor:
         # d/dx max(0, x) = 1 if x > 0 else 0.  NOTE: relu'(0) = 0, as PyTorch.
         (x,) = out._prev
         _accumulate(x, out.grad * (x.data > 0.0))
+
+    @staticmethod
+    def _relu_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx max(0, x) = 1 if x > 0 else 0: a step, so relu'' = 0 (as PyTorch)
+        (x,) = out._prev
+        return (g * _piecewise(x, (x.data > 0.0).astype(x.data.dtype)),)
 
     def leaky_relu(self, slope: float = 0.01) -> "Tensor":
         """x if x > 0 else slope * x, elementwise; the slope is a setting, not an input."""
@@ -433,6 +540,12 @@ class Tensor:
         (x,) = out._prev
         _accumulate(x, out.grad * np.where(x.data > 0.0, 1.0, out._ctx))
 
+    @staticmethod
+    def _leaky_relu_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx = 1 if x > 0 else slope: a step, so leaky_relu'' = 0
+        (x,) = out._prev
+        return (g * _piecewise(x, np.where(x.data > 0.0, 1.0, out._ctx).astype(x.data.dtype)),)
+
     def softplus(self) -> "Tensor":
         """ln(1 + e^x), elementwise, as max(x, 0) + ln(1 + e^-|x|) so it never overflows."""
         x = self.data
@@ -444,6 +557,12 @@ class Tensor:
         (x,) = out._prev
         e = np.exp(-np.abs(x.data))
         _accumulate(x, out.grad * np.where(x.data >= 0.0, 1.0, e) / (1.0 + e))
+
+    @staticmethod
+    def _softplus_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx ln(1 + e^x) = sigmoid(x), as a node: so softplus'' = s (1 - s)
+        (x,) = out._prev
+        return (g * x.sigmoid(),)
 
     def __abs__(self) -> "Tensor":
         return _node(np.abs(self.data), "abs", Tensor._abs_backward, self)
@@ -458,6 +577,12 @@ class Tensor:
         (x,) = out._prev
         _accumulate(x, out.grad * np.sign(x.data))
 
+    @staticmethod
+    def _abs_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx |x| = sign(x), a step: abs'' = 0 (as PyTorch)
+        (x,) = out._prev
+        return (g * _piecewise(x, np.sign(x.data)),)
+
     def sqrt(self) -> "Tensor":
         """Square root, elementwise; every element must be >= 0."""
         _check_domain(self.data, self.data < 0.0, "Tensor.sqrt", "sqrt needs x >= 0")
@@ -470,6 +595,12 @@ class Tensor:
         with np.errstate(divide="ignore"):
             _accumulate(x, out.grad * (0.5 / out.data))
 
+    @staticmethod
+    def _sqrt_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx sqrt x = 1 / (2 sqrt x) = 0.5 out^-1.  NOTE: inf at x = 0 (IEEE, from _power),
+        # and so are the higher derivatives there, as PyTorch.
+        return (g * (0.5 * _power(out, -1.0)),)
+
     def sin(self) -> "Tensor":
         """Sine (radians), elementwise."""
         return _node(np.sin(self.data), "sin", Tensor._sin_backward, self)
@@ -480,6 +611,12 @@ class Tensor:
         (x,) = out._prev
         _accumulate(x, out.grad * np.cos(x.data))
 
+    @staticmethod
+    def _sin_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx sin x = cos x
+        (x,) = out._prev
+        return (g * x.cos(),)
+
     def cos(self) -> "Tensor":
         """Cosine (radians), elementwise."""
         return _node(np.cos(self.data), "cos", Tensor._cos_backward, self)
@@ -489,6 +626,12 @@ class Tensor:
         # d/dx cos x = -sin x
         (x,) = out._prev
         _accumulate(x, -out.grad * np.sin(x.data))
+
+    @staticmethod
+    def _cos_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx cos x = -sin x
+        (x,) = out._prev
+        return (-g * x.sin(),)
 
     def clip(self, lo: Optional[float] = None, hi: Optional[float] = None) -> "Tensor":
         """Each element limited to [lo, hi] (either bound may be None)."""
@@ -506,6 +649,13 @@ class Tensor:
         (x,) = out._prev
         lo, hi = out._ctx
         _accumulate(x, out.grad * ((x.data >= lo) & (x.data <= hi)))
+
+    @staticmethod
+    def _clip_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d/dx clip(x) = 1 inside [lo, hi], 0 outside: a constant mask (clip'' = 0)
+        (x,) = out._prev
+        lo, hi = out._ctx
+        return (g * _mask((x.data >= lo) & (x.data <= hi), x.data.dtype),)
 
     # ------------------------------------------------------------------ matmul
 
@@ -553,6 +703,29 @@ class Tensor:
             gb = _unbroadcast(np.swapaxes(A2, -1, -2) @ G2, B2.shape)
             _accumulate(b, gb.reshape(B.shape))
 
+    @staticmethod
+    def _matmul_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # For C = A B:  dL/dA = G B^T,  dL/dB = A^T G, written with node ops (matmul,
+        # transpose, reshape, sum_to), the same cases as the rule above.
+        a, b = out._prev
+        if a.ndim == 2 and b.ndim == 2:
+            return (g @ b.T if a.requires_grad else None, a.T @ g if b.requires_grad else None)
+        if a.ndim == 1 and b.ndim == 1:  # dot product
+            return (g * b if a.requires_grad else None, g * a if b.requires_grad else None)
+        a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a  # (n,) -> (1, n)
+        b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b  # (n,) -> (n, 1)
+        g2 = g
+        if a.ndim == 1:  # restore the row axis numpy dropped
+            g2 = g2.reshape(g2.shape[:-1] + (1, g2.shape[-1]))
+        if b.ndim == 1:  # and the column axis
+            g2 = g2.reshape(g2.shape + (1,))
+        da = db = None
+        if a.requires_grad:
+            da = (g2 @ _swap_last(b2)).sum_to(a2.shape).reshape(a.shape)
+        if b.requires_grad:
+            db = (_swap_last(a2) @ g2).sum_to(b2.shape).reshape(b.shape)
+        return (da, db)
+
     # ------------------------------------------------------------------ reductions
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
@@ -568,6 +741,13 @@ class Tensor:
         (x,) = out._prev
         axis, keepdims = out._ctx
         _accumulate(x, _expand(_restore_axes(out.grad, x.data.shape, axis, keepdims), x.data.shape))
+
+    @staticmethod
+    def _sum_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d(sum x)/dx_i = 1: g spread back by reshape and broadcast_to (node ops)
+        (x,) = out._prev
+        axis, keepdims = out._ctx
+        return (_restore_axes(g, x.data.shape, axis, keepdims).broadcast_to(x.data.shape),)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis`` (all axes when None)."""
@@ -588,6 +768,14 @@ class Tensor:
         g = _restore_axes(out.grad, x.data.shape, axis, keepdims) / _count(x.data.shape, axis)
         _accumulate(x, _expand(g, x.data.shape))
 
+    @staticmethod
+    def _mean_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d(mean x)/dx_i = 1 / n
+        (x,) = out._prev
+        axis, keepdims = out._ctx
+        g = _restore_axes(g, x.data.shape, axis, keepdims) / _count(x.data.shape, axis)
+        return (g.broadcast_to(x.data.shape),)
+
     def max(self, axis: Axis = None, keepdims: bool = False) -> "Tensor":
         """Maximum over ``axis`` (all axes when None). Ties share the gradient equally."""
         axis = _normalize_axis(axis, self.data.ndim, "Tensor.max")
@@ -606,6 +794,15 @@ class Tensor:
         is_max = x.data == _restore_axes(out.data, x.data.shape, axis, keepdims)
         share = _restore_axes(out.grad, x.data.shape, axis, keepdims) / is_max.sum(axis=axis, keepdims=True)
         _accumulate(x, is_max * share)
+
+    @staticmethod
+    def _max_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # d(max x)/dx_i = 1/k for the k tied maxima, 0 elsewhere: constants, so max'' = 0
+        (x,) = out._prev
+        axis, keepdims = out._ctx
+        is_max = x.data == _restore_axes(out.data, x.data.shape, axis, keepdims)
+        count = _const(is_max.sum(axis=axis, keepdims=True).astype(x.data.dtype))
+        return (_restore_axes(g, x.data.shape, axis, keepdims) / count * _mask(is_max, x.data.dtype),)
 
     def argmax(self, axis: Optional[int] = None) -> np.ndarray:
         """Indices of the maxima (an integer array, outside the graph: it has no gradient)."""
@@ -632,6 +829,12 @@ class Tensor:
         # reshaping moves no numbers: the gradient is reshaped back
         (x,) = out._prev
         _accumulate(x, out.grad.reshape(x.data.shape))
+
+    @staticmethod
+    def _reshape_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # reshaping moves no numbers: the gradient is reshaped back
+        (x,) = out._prev
+        return (g.reshape(x.data.shape),)
 
     def transpose(self, *axes: Any) -> "Tensor":
         """Axes permuted (reversed when none are given), as ``numpy.transpose``."""
@@ -660,6 +863,14 @@ class Tensor:
             inverse[axis] = i
         _accumulate(x, out.grad.transpose(inverse))
 
+    @staticmethod
+    def _transpose_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # the inverse permutation, as above
+        inverse = [0] * len(out._ctx)
+        for i, axis in enumerate(out._ctx):
+            inverse[axis] = i
+        return (g.transpose(inverse),)
+
     def __getitem__(self, index: Any) -> "Tensor":
         index = _plain_index(index)
         try:
@@ -680,6 +891,70 @@ class Tensor:
         else:
             np.add.at(g, out._ctx, out.grad)
         _accumulate(x, g)
+
+    @staticmethod
+    def _index_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        # g scattered back into zeros of x's shape (a node op, whose own twin is g[index])
+        (x,) = out._prev
+        return (_scatter(g, out._ctx, x.data.shape),)
+
+    # ------------------------------------------------------------------ broadcasting as ops
+    # What _unbroadcast and _expand do to gradient arrays, as nodes: the twins above need
+    # them so that a gradient graph can be differentiated again. Each undoes the other.
+
+    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+        """The tensor repeated along new leading axes and axes of size 1, as
+        ``numpy.broadcast_to`` (a new array). The tensor itself if it has that shape."""
+        shape = _shape_setting(shape, "Tensor.broadcast_to")
+        if shape == self.data.shape:
+            return self
+        try:
+            if np.broadcast_shapes(self.data.shape, shape) != shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                f"Tensor.broadcast_to: cannot broadcast shape {self.shape} to {shape}: each axis must "
+                f"match or be 1, counted from the right (sum_to goes the other way)"
+            ) from None
+        return _node(_expand(self.data, shape), "broadcast_to", Tensor._broadcast_to_backward, self)
+
+    @staticmethod
+    def _broadcast_to_backward(out: "Tensor") -> None:
+        # every copy sends its gradient back: the copies' gradients add up
+        (x,) = out._prev
+        _accumulate(x, _unbroadcast(out.grad, x.data.shape))
+
+    @staticmethod
+    def _broadcast_to_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        (x,) = out._prev
+        return (g.sum_to(x.data.shape),)
+
+    def sum_to(self, shape: Sequence[int]) -> "Tensor":
+        """Sum down to ``shape``, a shape this tensor's broadcasts to (as PyTorch's
+        ``sum_to_size``): the inverse of ``broadcast_to``. The tensor itself if it has that shape."""
+        shape = _shape_setting(shape, "Tensor.sum_to")
+        if shape == self.data.shape:
+            return self
+        try:
+            if np.broadcast_shapes(self.data.shape, shape) != self.data.shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                f"Tensor.sum_to: cannot sum shape {self.shape} down to {shape}: {shape} must "
+                f"broadcast to {self.shape} (broadcast_to goes the other way)"
+            ) from None
+        return _node(_unbroadcast(self.data, shape), "sum_to", Tensor._sum_to_backward, self)
+
+    @staticmethod
+    def _sum_to_backward(out: "Tensor") -> None:
+        # d(sum)/dx_i = 1: each element gets the gradient of the sum it went into
+        (x,) = out._prev
+        _accumulate(x, _expand(out.grad, x.data.shape))
+
+    @staticmethod
+    def _sum_to_backward_graph(out: "Tensor", g: "Tensor") -> Parts:
+        (x,) = out._prev
+        return (g.broadcast_to(x.data.shape),)
 
     # ------------------------------------------------------------------ composites
     # No backward code below: every gradient comes from the primitives above.
@@ -896,6 +1171,17 @@ def _concatenate_backward(out: Tensor) -> None:
             _accumulate(t, g)
 
 
+def _concatenate_backward_graph(out: Tensor, g: Tensor) -> Parts:
+    # each piece gets back its own slice of the gradient (an index node)
+    before = (slice(None),) * out._ctx
+    parts, start = [], 0
+    for t in out._prev:
+        end = start + t.data.shape[out._ctx]
+        parts.append(g[before + (slice(start, end),)] if t.requires_grad else None)
+        start = end
+    return tuple(parts)
+
+
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis, as ``numpy.stack``."""
     parts = _tensor_list(tensors, "stack")
@@ -915,6 +1201,12 @@ def _stack_backward(out: Tensor) -> None:
             _accumulate(t, np.take(out.grad, i, axis=out._ctx))
 
 
+def _stack_backward_graph(out: Tensor, g: Tensor) -> Parts:
+    # piece i gets the gradient's slice i along the new axis (an index node)
+    before = (slice(None),) * out._ctx
+    return tuple(g[before + (i,)] if t.requires_grad else None for i, t in enumerate(out._prev))
+
+
 def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
     """Elementwise larger of ``a`` and ``b``.  NOTE: at a tie each gets half the gradient (as PyTorch)."""
     a, b = _pair(a, b, "maximum")
@@ -930,6 +1222,16 @@ def _maximum_backward(out: Tensor) -> None:
         _accumulate(a, _unbroadcast(g * share_a, a.data.shape))
     if b.requires_grad:
         _accumulate(b, _unbroadcast(g * (1.0 - share_a), b.data.shape))
+
+
+def _maximum_backward_graph(out: Tensor, g: Tensor) -> Parts:
+    # the same shares as constants: maximum'' = 0
+    a, b = out._prev
+    share_a = (a.data > b.data) + 0.5 * (a.data == b.data)
+    return (
+        (g * _const(share_a)).sum_to(a.data.shape) if a.requires_grad else None,
+        (g * _const(1.0 - share_a)).sum_to(b.data.shape) if b.requires_grad else None,
+    )
 
 
 def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
@@ -1043,6 +1345,71 @@ def _lift(x: Any, like: Tensor, op: str) -> Tensor:
     return _const(_as_float_array(x, f"Tensor.{op}", dtype))
 
 
+def _scatter(t: Tensor, index: Any, shape: Tuple[int, ...]) -> Tensor:
+    """zeros(shape) with ``t`` added at ``index`` (repeats add up): the node op that
+    ``x[index]``'s gradient is made of, so that gradient can be differentiated again."""
+    data = np.zeros(shape, dtype=t.data.dtype)
+    if _is_basic(index):
+        data[index] = t.data
+    else:
+        np.add.at(data, index, t.data)
+    return _node(data, "scatter", _scatter_backward, t, ctx=index)
+
+
+def _scatter_backward(out: Tensor) -> None:
+    # each element of t went to one place: its gradient comes back from there
+    (t,) = out._prev
+    _accumulate(t, np.asarray(out.grad[out._ctx]))
+
+
+def _scatter_backward_graph(out: Tensor, g: Tensor) -> Parts:
+    return (g[out._ctx],)
+
+
+def _power(a: Tensor, b: Any) -> Tensor:
+    """``a ** b`` as a ``**`` node, without the forward's domain errors: for the twins.
+
+    Where a derivative divides by zero (sqrt'(0), d/da a ** b at a = 0 with b < 1) it is
+    infinite, and PyTorch says inf rather than raising; so does this (IEEE, no warning).
+    """
+    b = b if type(b) is Tensor else _lift(b, a, "__pow__")
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        data = np.power(a.data, b.data)
+    return _node(data, "**", Tensor._pow_backward, a, b)
+
+
+def _piecewise(x: Tensor, values: np.ndarray) -> Tensor:
+    """``values`` as a node of ``x`` with derivative 0 (``x * 0.0 + values``): a step
+    such as relu'(x) stays in the gradient's graph, so the next derivative is 0 rather
+    than "x not used", as PyTorch (see ``engine._piecewise``)."""
+    return x * 0.0 + _const(values)
+
+
+def _mask(condition: np.ndarray, dtype: np.dtype) -> Tensor:
+    """A 0/1 constant in ``dtype``: a derivative that is a constant mask (clip, max)."""
+    return _const(condition.astype(dtype))
+
+
+def _swap_last(t: Tensor) -> Tensor:
+    """The last two axes swapped: a batch of matrices, each transposed."""
+    perm = list(range(t.ndim))
+    perm[-2], perm[-1] = perm[-1], perm[-2]
+    return t.transpose(perm)
+
+
+def _shape_setting(shape: Any, where: str) -> Tuple[int, ...]:
+    """A shape argument as a tuple of ints, or a clear error."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        out = tuple(operator.index(n) for n in shape)
+    except TypeError:
+        raise TypeError(f"{where}: a shape is a tuple of ints, got {shape!r}") from None
+    if any(n < 0 for n in out):
+        raise ValueError(f"{where}: a shape has no negative sizes, got {out}")
+    return out
+
+
 def _const(data: np.ndarray) -> Tensor:
     out = _new(Tensor)
     out.data, out.grad, out._prev, out._op, out._backward, out._ctx = data, None, (), "", None, None
@@ -1131,3 +1498,7 @@ def _tensor_list(tensors: Sequence[Any], op: str) -> List[Tensor]:
         raise TypeError(f"{op}: expected at least one Tensor in the list; for plain arrays use numpy.{op}")
     return [t if isinstance(t, Tensor) else _lift(t, like, op) for t in tensors]
 
+
+# Each rule -> its graph-building twin (Tensor's methods and this module's functions):
+# what grad() runs at each node. Last in the module, so that every rule is defined.
+GRAPH_RULES = _twin_rules(Tensor, globals())

@@ -22,20 +22,33 @@ are printed. Ratios are our time / torchviz time: below 1 means we are faster.
 
 Then the cost of module clusters to training: nn records which module made which node
 only inside ``nn.record_calls()``; outside, each neuron call tests an empty list. The
-micrograd demo step (MLP 2-16-16-1, 100 samples, forward + backward) is timed three
+micrograd demo step (MLP 2-16-16-1, 100 samples, forward + backward) is timed four
 ways in turns: as shipped (recording off), with that test removed (a copy of
-``Neuron._forward`` without it: the engine as if clusters did not exist), and with
-recording on.
+``Neuron._forward`` without it: the engine as if clusters did not exist), with
+recording on, and with recording on in another thread (a record is per thread: this
+thread's calls pay one ContextVar lookup and are not recorded).
+
+Lecture drawings, this checkout against another (``--compare DIR``, e.g. a worktree of
+main): the tour's neuron (draw, render to SVG), the tour's collapsed MLP, and the
+backward frames of the neuron (make them all, render them all to SVG, and save them with
+the stepper and the GIF). Both checkouts run the same code in fresh interpreters, in
+turns, round after round; medians and ratios (this / other) are printed::
+
+    python benchmarks/viz_graph.py --lecture                     # this checkout only
+    python benchmarks/viz_graph.py --compare /tmp/base --rounds 7
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
+import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -211,25 +224,130 @@ def recording_overhead(rounds: int) -> Dict[str, float]:
         with nn.record_calls():
             step()
 
+    # Another thread holds a record open while this thread runs the step (started before
+    # the clock starts): this thread's calls must not be recorded (one ContextVar lookup each).
+    opened, done = threading.Event(), threading.Event()
+
+    def other_thread() -> None:
+        with nn.record_calls():
+            opened.set()
+            done.wait()
+
     shipped = nn.scalar.Neuron._forward
-    times: Dict[str, List[float]] = {"recording off (as shipped)": [], "no record check (reference)": [], "recording on": []}
-    for _ in range(rounds):  # in turns, so drift on a shared machine hits all three alike
-        for name, fn in (("recording off (as shipped)", step), ("no record check (reference)", step), ("recording on", recorded)):
+    names = ("recording off (as shipped)", "no record check (reference)", "recording on", "recording on in another thread")
+    times: Dict[str, List[float]] = {name: [] for name in names}
+    for _ in range(rounds):  # in turns, so drift on a shared machine hits all of them alike
+        for name, fn in zip(names, (step, step, recorded, step)):
+            holder = None
             if name.startswith("no record"):
                 nn.scalar.Neuron._forward = _forward_without_record_check  # type: ignore[method-assign]
+            elif name.endswith("another thread"):
+                holder = threading.Thread(target=other_thread)
+                holder.start()
+                opened.wait()
             try:
                 t0 = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - t0)
             finally:
                 nn.scalar.Neuron._forward = shipped  # type: ignore[method-assign]
+                if holder is not None:
+                    done.set()
+                    holder.join()
+                    opened.clear()
+                    done.clear()
     return {k: statistics.median(v) for k, v in times.items()}
+
+
+# ---------------------------------------------------------------------- lecture drawings
+
+# Runs in a fresh interpreter with the checkout under test first on sys.path; only API that
+# both the old and the new viz have (draw_graph, draw_model, backward_frames, save_frames).
+LECTURE = r"""
+import json, sys, tempfile, time
+sys.path.insert(0, sys.argv[1])
+import nn, viz
+from autograd_lite import Value
+repeats = int(sys.argv[2])
+
+def neuron():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1; x1w1.label = "x1*w1"
+    x2w2 = x2 * w2; x2w2.label = "x2*w2"
+    n = x1w1 + x2w2 + b; n.label = "n"
+    o = n.tanh(); o.label = "o"
+    return o
+
+def timed(fn):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
+    return min(times)
+
+o = neuron(); o.backward()
+X, y = nn.moons(100, noise=0.1, seed=0)
+model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+out = {}
+out["neuron: draw"] = timed(lambda: viz.draw_graph(o, edge_labels="flow"))
+g = viz.draw_graph(o, edge_labels="flow")
+out["neuron: render svg"] = timed(lambda: viz.render_dot(g.source, "svg"))
+out["collapsed MLP: draw"] = timed(lambda: viz.draw_model(model, X[0], (2 * y - 1)[:1], nn.hinge, collapse=True))
+m = viz.draw_model(model, X[0], (2 * y - 1)[:1], nn.hinge, collapse=True)
+out["collapsed MLP: render svg"] = timed(lambda: viz.render_dot(m.source, "svg"))
+out["neuron frames: make all 5"] = timed(lambda: viz.backward_frames(neuron()))
+out["neuron frames: make + render all to svg"] = timed(lambda: [f.svg() for f in viz.backward_frames(neuron())])
+with tempfile.TemporaryDirectory() as d:
+    out["neuron frames: save svg + stepper"] = timed(lambda: viz.save_frames(viz.backward_frames(neuron()), d))
+    out["neuron frames: save svg + stepper + gif"] = timed(lambda: viz.save_frames(viz.backward_frames(neuron()), d, gif=True))
+print(json.dumps(out))
+"""
+
+
+def lecture_times(checkout: str, repeats: int) -> Dict[str, float]:
+    """The lecture drawings' timings (best of ``repeats``) for ``checkout``, in a fresh interpreter."""
+    env = dict(os.environ, PYTHONPATH=checkout)
+    run = subprocess.run([sys.executable, "-c", LECTURE, checkout, str(repeats)], capture_output=True, text=True,
+                         env=env, cwd=checkout, timeout=600)
+    if run.returncode != 0:
+        raise RuntimeError(f"lecture timings failed in {checkout}:\n{run.stderr}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def lecture(compare: Optional[str], rounds: int, repeats: int) -> None:
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    runs: Dict[str, List[Dict[str, float]]] = {"this": [], "other": []}
+    for _ in range(rounds):  # in turns: drift on a shared machine hits both alike
+        runs["this"].append(lecture_times(here, repeats))
+        if compare:
+            runs["other"].append(lecture_times(compare, repeats))
+    keys = list(runs["this"][0])
+    head = f"{'lecture drawing':44} {'this ms':>9}"
+    if compare:
+        head += f" {'other ms':>9} {'this/other':>10}"
+    print(head)
+    for k in keys:
+        mine = statistics.median(r[k] for r in runs["this"])
+        line = f"{k:44} {mine * 1e3:9.2f}"
+        if compare:
+            theirs = statistics.median(r[k] for r in runs["other"])
+            line += f" {theirs * 1e3:9.2f} {mine / theirs:10.2f}"
+        print(line)
+    if compare:
+        print(f"(median of {rounds} rounds, best of {repeats} in each; other = {compare})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one repeat each (smoke test)")
+    parser.add_argument("--lecture", action="store_true", help="only the lecture drawings, this checkout")
+    parser.add_argument("--compare", metavar="DIR", help="only the lecture drawings, against the checkout in DIR")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds for --lecture/--compare (default 5)")
     args = parser.parse_args()
+    if args.lecture or args.compare:
+        lecture(args.compare, 1 if args.quick else args.rounds, 1 if args.quick else 5)
+        return
     repeats = 1 if args.quick else 15
     h = largest_width()
     print(f"renderers: {available_renderers() or 'none'}; system dot: {shutil.which('dot')}")
@@ -254,7 +372,9 @@ def main() -> None:
     base = overhead["no record check (reference)"]
     print("\nmodule clusters, cost to the demo step (MLP 2-16-16-1, 100 samples, forward + backward):")
     for name, t in overhead.items():
-        print(f"  {name:30} {t * 1e3:8.2f} ms  {t / base:5.3f}x")
+        print(f"  {name:32} {t * 1e3:8.2f} ms  {t / base:5.3f}x")
+    print()
+    lecture(None, 1, 1 if args.quick else 5)
 
 
 if __name__ == "__main__":

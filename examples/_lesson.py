@@ -15,6 +15,8 @@ Command line (scripts) or environment (notebooks, whose kernel has its own argv)
     --NAME=VALUE     any config name, parsed like a Python literal (--eta=0.0065)
 
 The default mode is what a lecturer runs: every figure, under a minute on 2 cores.
+Everything an example draws is in viz's lecture look (``viz.style.use()``: the
+colour-blind-safe palette, text sized for a projector), scripts and notebooks alike.
 
 The log is one line per event, in one fixed format that tests parse::
 
@@ -157,6 +159,9 @@ class Lesson:
             import matplotlib
 
             matplotlib.use("Agg")
+        from viz import style
+
+        style.use()  # the lecture look for everything the example draws itself, too
         self.log("config", mode=self.mode, out=str(self.out), **{k: v for k, v in chosen.items()})
 
     # -------------------------------------------------------------- command line
@@ -200,10 +205,11 @@ class Lesson:
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
 
-    def save(self, obj: Any, filename: str, **kwargs: Any) -> Optional[Path]:
+    def save(self, obj: Any, filename: str, *, show: bool = True, **kwargs: Any) -> Optional[Path]:
         """Save a figure, a drawn graph or an animation to ``OUT/filename``, atomically.
 
-        In a notebook it is also displayed inline (once). A graph with no Graphviz
+        In a notebook it is also displayed inline, once (``show=False``: saved only, for a
+        figure whose pictures the notebook already showed). A graph with no Graphviz
         renderer on the machine is written as ``.dot`` text with the install hint, so
         the example still finishes.
         """
@@ -218,7 +224,8 @@ class Lesson:
             fmt = target.suffix.lstrip(".") or "png"
             obj.savefig(buf, format=fmt, bbox_inches="tight", **{"dpi": 110, **kwargs})
             _write_atomic(target, buf.getvalue())
-            self._show(obj)
+            if show:
+                self._show(obj)
             import matplotlib.pyplot as plt
 
             plt.close(obj)
@@ -226,7 +233,8 @@ class Lesson:
             from viz import save_gif
 
             save_gif(obj, str(target), **kwargs)
-            self._show_animation(obj)
+            if show:
+                self._show_animation(obj)
             import matplotlib.pyplot as plt
 
             plt.close(obj._fig)  # type: ignore[attr-defined]  # the animation keeps its figure (no public name)
@@ -241,7 +249,8 @@ class Lesson:
                 _write_atomic(target, obj.source.encode())
                 # stderr: the log on stdout keeps its one format.
                 print(f"{self.name}: {INSTALL_HINT}; wrote the DOT source to {target}", file=sys.stderr)
-            self._show(obj)
+            if show:
+                self._show(obj)
         else:
             raise TypeError(
                 f"Lesson.save: cannot save a {type(obj).__name__} to {filename!r}; pass a matplotlib "
@@ -255,11 +264,21 @@ class Lesson:
         self._show(obj)
 
     def show_page(self, path: Path, height: int = 400) -> None:
-        """Show a written HTML page (the backward stepper) inline in a notebook; nothing in a script."""
-        if in_notebook():
-            from IPython.display import IFrame, display
+        """Show a written HTML page (the backward stepper) inline in a notebook; nothing in a script.
 
-            display(IFrame(os.path.relpath(path), width="100%", height=height))
+        The page itself goes into the notebook (an iframe's ``srcdoc``), not a link to the
+        file: the notebook shows it wherever it is opened, whatever folder the output is in.
+        """
+        if in_notebook():
+            import html
+
+            from IPython.display import display
+
+            page = Path(path).read_text(encoding="utf-8")
+            frame = (f'<iframe srcdoc="{html.escape(page, quote=True)}" width="100%" height="{int(height)}" '
+                     f'style="border: 1px solid #ccc" title="{html.escape(Path(path).name)}"></iframe>')
+            # raw: the HTML as it is (IPython.display.HTML warns about any iframe, even this self-contained one)
+            display({"text/html": frame}, raw=True)
 
     def _show(self, obj: Any) -> None:
         if in_notebook():

@@ -60,16 +60,19 @@ lesson = Lesson(
 # %%
 cols = 2
 rows = -(-len(activation_settings) // cols)  # ceil
-fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 3.8 * rows), sharex=True, sharey=True, squeeze=False)
+fig, axes = plt.subplots(rows, cols, figsize=(7.0 * cols, 3.9 * rows), sharex=True, sharey=True, squeeze=False,
+                         layout="constrained")
 for ax, (w, b) in zip(axes.flat, activation_settings):
     viz.plot_activations(("relu", "sigmoid", "tanh"), w=w, b=b, x_range=(-5.0, 5.0), ax=ax)
-    ax.axvline(-b / w, color="0.5", linestyle=":", linewidth=1)  # the centre, x = -b/w
-    ax.set_title(f"a(w x + b), w = {w:g}, b = {b:g}: centre x = {-b / w + 0.0:g}")
+    ax.axvline(-b / w, color="0.35", linestyle=":", linewidth=1.5)  # the centre, x = -b/w
+    ax.set_title(f"w = {w:g}, b = {b:g}: centre x = -b/w = {-b / w + 0.0:g}")
     ax.set_ylim(-1.5, 3.0)  # relu grows without bound; keep the squashing ones readable
     ax.grid(alpha=0.3)
+    ax.get_legend().remove()  # the same three curves everywhere: one legend for the figure, below
 for ax in axes.flat[len(activation_settings):]:
     ax.remove()  # an odd number of settings leaves one panel empty
-fig.tight_layout()
+fig.suptitle("relu, sigmoid and tanh of w x + b")
+fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
 lesson.save(fig, "activations.png")
 
 # d/dx a(w x + b) at the centre x = -b/w, by the engine (activation_values runs backward()).
@@ -109,32 +112,33 @@ fitted_loss = viz.network_loss(fitted)
 lesson.log("network", steps=fit_steps, lr=fit_lr, start_loss=start_loss, fitted_loss=fitted_loss, **fitted)
 
 xs = np.linspace(-1.0, 1.0, 201)
-fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw=dict(width_ratios=(1.3, 1)))
-ax.plot(xs, 0.9 - 0.8 * xs**2, "k--", label="target -x², rescaled to [0.1, 0.9]")
-ax.plot(xs, viz.network_curve(start, xs), color="C0", label=f"hand-picked start, loss {start_loss:.3g}")
-ax.plot(xs, viz.network_curve(fitted, xs), color="C1", linewidth=2,
+fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(14, 6), width_ratios=(1.3, 1), layout="constrained")
+ax.plot(xs, 0.9 - 0.8 * xs**2, color="k", linestyle="--", label="target -x², rescaled to [0.1, 0.9]")
+ax.plot(xs, viz.network_curve(start, xs), color="C0", linestyle=":", label=f"hand-picked start, loss {start_loss:.3g}")
+ax.plot(xs, viz.network_curve(fitted, xs), color="C1", linestyle="-", linewidth=3,
         label=f"fitted by the engine, loss {fitted_loss:.3g}")
-ax.set(xlabel="x", ylabel="f(x)", title="f(x) = s(w1 s(v1 x + a1) + w2 s(v2 x + a2) + b)", ylim=(0.0, 1.0))
-ax.legend(loc="lower center", fontsize="small")
+ax.set(xlabel="x", ylabel="f(x)", title="f(x) = s(w1 s(v1 x + a1) + w2 s(v2 x + a2) + b)", ylim=(0.0, 1.05))
+ax.legend(loc="lower center")
 ax.grid(alpha=0.3)
 viz.plot_history(history, ax=ax_loss, logy=True)
-ax_loss.set_title(f"{fit_steps} Adam steps, lr {fit_lr}")
+ax_loss.set_title(f"{fit_steps} Adam steps, η = {fit_lr}")
 ax_loss.set_xlabel("Adam step")
-ax_loss.set_ylabel("loss (MSE)")
-fig.tight_layout()
+ax_loss.set_ylabel("loss (MSE, log scale)")
 lesson.save(fig, "network_fit.png")
 
 # %% [markdown]
 # The fitted network at one input, x = 0.5, as the engine sees it: every node of f(x),
-# the seven parameters named as in the notes, boxed by neuron and layer, each with its
-# value and its gradient df/d(parameter) (simulated from the graph; nothing changes).
+# the seven parameters named as in the notes, each with its value and its gradient
+# df/d(parameter) (simulated from the graph; nothing changes). Each hidden neuron is a
+# column of its own, joining at the output. (Built inside `with nn.record_calls() as rec:`,
+# `modules=rec` would also box the nodes by neuron and layer: a denser picture, for a
+# notebook rather than a slide.)
 
 # %%
-with nn.record_calls() as record:
-    f_half = model([0.5])[0]  # f(0.5), one Value
+f_half = model([0.5])[0]  # f(0.5), one Value
 f_half.label = "f(0.5)"
 named = dict(model.named_parameters())
-graph = viz.draw_graph(f_half, modules=record, grads="computed", params={name: named[key] for name, key in viz.PARAM_KEYS.items()})
+graph = viz.draw_graph(f_half, grads="computed", params={name: named[key] for name, key in viz.PARAM_KEYS.items()})
 lesson.save(graph, "network_graph.svg")
 lesson.log("graph", x=0.5, f=f_half.data, values=graph.info["nodes"])
 
@@ -178,6 +182,7 @@ def loss_two(p, q):
 surface = viz.loss_surface(
     viz.network_from_params(fitted, engine="tensor"), nn.mse, (x_fit[:, None], t_fit[:, None]),
     params=(KEYS[free[0]], KEYS[free[1]]), grid=(np.linspace(-span, span, grid_n),) * 2, progress=False,
+    names=free,  # the axes are called v1, v2, as in the notes (not their state-dict keys)
 )
 # The written-out loss must be the network's: compare them at the fitted point.
 formula_loss = float(loss_two(fitted[free[0]], fitted[free[1]]).data)
@@ -193,18 +198,17 @@ lesson.log("surface", p=free[0], q=free[1], grid=grid_n, span=span, center_loss=
            formula_loss=formula_loss, grid_min=float(Z.min()), grid_minima=int(is_min.sum()))
 
 starts = np.random.default_rng(seed).uniform(-0.9 * span, 0.9 * span, size=(runs, 2))  # (runs, 2)
-fig, axes = plt.subplots(1, len(descent_lrs), figsize=(5.2 * len(descent_lrs), 4.6))
+fig, axes = plt.subplots(1, len(descent_lrs), figsize=(5.0 * len(descent_lrs), 5.6), layout="constrained")
 best = None  # the lowest point any run reached: the minimum, for the curvature below
 for k, (ax, eta) in enumerate(zip(np.atleast_1d(axes), descent_lrs)):
     results = [viz.run_descent(loss_two, s, "sgd", lr=eta, steps=descent_steps, engine="tensor") for s in starts]
-    viz.plot_contour(surface, ax=ax, log=True, levels=25, colorbar=k == len(descent_lrs) - 1)
-    viz.plot_trajectory([r.path for r in results], ax=ax)
-    ax.plot(starts[:, 0], starts[:, 1], "o", color="red", markeredgecolor="k", markersize=7, label="random starts")
-    ax.set_xlabel(f"{free[0]}  ({KEYS[free[0]]})")
-    ax.set_ylabel(f"{free[1]}  ({KEYS[free[1]]})")
-    ax.set_title(f"gradient descent, lr = {eta:g}, {descent_steps} steps")
-    if k == 0:
-        ax.legend(loc="lower left", fontsize="small")
+    # contours, the fitted network (x) and each random start's path (o start, * end), without a legend
+    # per panel: one legend for the figure, under the panels
+    viz.plot_contour(surface, ax=ax, log=True, levels=25, colorbar=k == len(descent_lrs) - 1, legend=False,
+                     title=f"gradient descent, η = {eta:g}\n{descent_steps} steps")
+    viz.plot_trajectory([r.path for r in results], ax=ax, legend=False)
+    if k:
+        ax.set_ylabel("")
     lesson.log(
         "landscape", lr=eta, steps=descent_steps, early_step=early_step,
         early_loss=[float(r.losses[min(early_step, len(r.losses) - 1)]) for r in results],
@@ -215,7 +219,14 @@ for k, (ax, eta) in enumerate(zip(np.atleast_1d(axes), descent_lrs)):
     for r in results:
         if best is None or r.final_loss < best.final_loss:
             best = r
-fig.tight_layout()
+from matplotlib.lines import Line2D  # noqa: E402  (the markers' meaning, once for the three panels)
+
+fig.legend([Line2D([], [], ls="none", marker="X", color="k", mec="w", ms=11),
+            Line2D([], [], ls="none", marker="o", color="w", mec="k", mew=2, ms=9),
+            Line2D([], [], ls="none", marker="*", color="0.35", mec="k", ms=15),
+            Line2D([], [], color="0.35", lw=2.2)],
+           ["the fitted network", f"{runs} random starts", "where each run ends", "its descent path"],
+           loc="outside lower center", ncols=4)
 lesson.save(fig, "landscape.png")
 
 # %% [markdown]
@@ -273,7 +284,7 @@ def descend_until(loss, mu, eta, tol, max_steps):
         mu = mu - eta * grad
 
 
-fig, axes = plt.subplots(1, len(ns), figsize=(5.0 * len(ns), 4.0))
+fig, axes = plt.subplots(1, len(ns), figsize=(5.0 * len(ns), 5.2), layout="constrained")
 for ax, n in zip(np.atleast_1d(axes), ns):
     x = nn.mean_data(n, seed=seed)  # (n,) 3 * standard_normal(n) + 2 from default_rng(seed)
     loss = mean_loss(x)
@@ -287,11 +298,10 @@ for ax, n in zip(np.atleast_1d(axes), ns):
         long_steps=steps_long, long_mu=mu_long, long_gap=mu_long - mean, long_grad=grad_long,
         found=abs(grad_long) < tol,
     )
-    viz.plot_descent_1d(loss, path, ax=ax, xlabel="mu",
-                        marks={"empirical mean": (mean, "b*"), "true mean": (2.0, "g*")})
-    ax.set_title(f"n = {n}, lr = {lr:g}: gap x {1 - lr * n:g} per step")
+    # the steps: stars on a dotted line; the two means: a square and a diamond (the legend says which)
+    viz.plot_descent_1d(loss, path, ax=ax, xlabel="μ", marks={"empirical mean": mean, "true mean": 2.0})
+    ax.set_title(f"n = {n}, η = {lr:g}:\ngap × {1 - lr * n:g} per step")
     ax.grid(alpha=0.3)
-fig.tight_layout()
 lesson.save(fig, "mean_descent.png")
 
 # %%

@@ -18,7 +18,6 @@ out/lesson2_least_squares/.
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import ListedColormap
 
 import nn
 import viz
@@ -39,12 +38,11 @@ eta_bad = 0.0065
 eta_compare = 0.0055
 steps_bad = 100
 grid_n = 120  # grid points per axis for contours and the 3-D surface
-gif_every = 10  # one animation frame every this many steps
-gif_dpi = 70  # the GIF's resolution (keep it < 1 MB)
+gif_every = 20  # one animation frame every this many steps (1024 x 640 px each; the GIF stays under 1 MB)
 lesson = Lesson(
     "lesson2_least_squares",
     globals(),
-    fast=dict(grid_n=40, gif_every=100, gif_dpi=50),
+    fast=dict(grid_n=40, gif_every=100),
     full=dict(grid_n=200, gif_every=5),
 )
 
@@ -73,15 +71,15 @@ lesson.log("tangent", x=x_tangent, slope=slope, hand_slope=f_prime_by_hand(x_tan
 path_f = viz.descend_1d(f, x_start, eta_f, steps_f)  # (steps_f + 1,) iterates
 lesson.log("minimum_f", x0=x_start, eta=eta_f, steps=steps_f, x_min=path_f[-1], f_min=f(path_f[-1]))
 
-fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
+fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 5.6), constrained_layout=True)
 viz.plot_function(f, (-4.0, 4.0), tangent_at=x_tangent, ax=ax1)
-ax1.set_title("f(x) = 3x² - 4x + 5 and its tangent")
-ax2.plot(xs, engine_slopes, "o", ms=4, color="C0", label="f'(x) by backward()")
-ax2.plot(xs, f_prime_by_hand(xs), "--", color="C3", label="6x - 4 (by hand)")
-ax2.set(xlabel="x", ylabel="f'(x)", title=f"the derivative (largest gap {gap:.1g})")
-ax2.legend()
-viz.plot_descent_1d(f, path_f, ax=ax3, marks={"minimum x = 2/3": (2 / 3, "g*")}, x_range=(-2.5, 2.0))
-ax3.set_title(f"gradient descent on f, eta = {eta_f:g}: x -> {path_f[-1]:.4f}")
+ax1.set_title("f(x) = 3x² - 4x + 5\nand its tangent")
+ax2.plot(xs, engine_slopes, linestyle="none", marker="o", ms=6, color="C0", label="f'(x) by backward()")
+ax2.plot(xs, f_prime_by_hand(xs), linestyle="--", color="C1", label="6x - 4 (by hand)")
+ax2.set(xlabel="x", ylabel="f'(x)", title=f"the derivative\n(largest gap {gap:.1g})")
+ax2.legend(loc="upper left")
+viz.plot_descent_1d(f, path_f, ax=ax3, marks={"minimum x = 2/3": 2 / 3}, x_range=(-2.5, 2.0))
+ax3.set_title(f"gradient descent on f, η = {eta_f:g}:\nx → {path_f[-1]:.4f}")
 lesson.save(fig, "function.png")
 
 # %% [markdown]
@@ -141,18 +139,17 @@ for name, x0, lr, k in [("converge", start, eta, steps), ("compare", start_bad, 
                floor_factor=1.0 - lr * curvatures[0], zigzags_in_10=zigzags(run.path),
                distance_to_lstsq=float(np.linalg.norm(run.path[-1] - beta_hat)))
 good, compare, bad = runs["converge"], runs["compare"], runs["diverge"]
-labels = [f"eta = {r.lr:g} from ({r.path[0, 0]:g}, {r.path[0, 1]:g})" for r in (good, compare, bad)]
+labels = [f"η = {r.lr:g} from ({r.path[0, 0]:g}, {r.path[0, 1]:g})" for r in (good, compare, bad)]
 
 # %%
 # losses[k] is the loss after step k, so losses[1:] sits at iterations 1, 2, ...
-ax = viz.plot_history([r.losses[1:] for r in (good, compare, bad)], logy=True, label=labels,
-                      cmap=ListedColormap(["tab:blue", "tab:orange", "tab:red"]), colorbar=False)
-ax.axhline(lstsq_loss, color="gray", lw=0.8, ls=":", label="minimum (np.linalg.lstsq)")
-ax.legend()
-ax.set(xlabel="iteration", ylabel="loss 0.5 ||y - X beta||² (log scale)",
-       title=f"log-loss per iteration (2/L = {critical:.5f})")
-ax.figure.set_size_inches(7.5, 4.5)
-lesson.save(ax.figure, "log_loss.png")
+# (the loss here is half the squared error, on a log axis: not the "log-loss" of classifiers)
+fig, ax = plt.subplots(figsize=(9, 5.6), layout="constrained")
+ax.axhline(lstsq_loss, color="k", lw=1.2, ls=(0, (1, 3)), label="minimum (np.linalg.lstsq)")
+viz.plot_history([r.losses[1:] for r in (good, compare, bad)], logy=True, label=labels, ax=ax)
+ax.set(xlabel="iteration", ylabel="½‖y − Xβ‖² (log scale)",
+       title=f"the loss per iteration, on a log scale\n(divergence starts at 2/L = {critical:.5f})")
+lesson.save(fig, "log_loss.png")
 
 # %% [markdown]
 # ## The path of beta on the loss surface
@@ -163,26 +160,25 @@ lesson.save(ax.figure, "log_loss.png")
 # thrown out of the valley further at every step.
 
 # %%
-ax = viz.plot_descent(loss, good, n=grid_n,
-                      title=f"beta path, eta = {good.lr:g}, {good.steps} steps from {start}")
-ax.figure.set_size_inches(7.5, 6)
-lesson.save(ax.figure, "beta_path.png")
+fig, ax = plt.subplots(figsize=(9, 6.4), layout="constrained")
+viz.plot_descent(loss, good, n=grid_n, ax=ax, title=f"the path of β, η = {good.lr:g}, {good.steps} steps from {start}")
+lesson.save(fig, "beta_path.png")
 
 fig = viz.plot_lr_panel(loss, start_bad, lrs=(eta, eta_compare, eta_bad), steps=steps_bad, n=grid_n)
 lesson.save(fig, "lr_panel.png")
 
 # %%
 surface = viz.function_surface(loss, n=grid_n)  # the bowl on a grid, evaluated as Tensors
-fig = plt.figure(figsize=(14, 6.5), constrained_layout=True)
+fig = plt.figure(figsize=(15, 7), constrained_layout=True)
 # Left the bowl as it is; right log10 of the loss, where the valley floor (the path's
-# last 990 steps, flat on a linear scale) becomes visible.
+# last 990 steps, flat on a linear scale) becomes visible. The path is drawn above the
+# surface (never hidden behind it), with its shadow on the floor.
 for i, (log, view) in enumerate([(False, (30, -150)), (True, (30, -60))]):
     ax = fig.add_subplot(1, 2, i + 1, projection="3d")
     viz.plot_surface3d(surface, ax=ax, alpha=0.55, log=log)
     viz.plot_trajectory(good.path, ax=ax, z=good.losses, log=log, labels=[labels[0]])
     ax.view_init(*view)
-    ax.legend(loc="upper right")
-    ax.set_title("the path on the quadratic surface" + (" (log10 loss)" if log else ""))
+    ax.set_title("the path on the quadratic surface" + (",\nlog10 of the loss" if log else ""))
 lesson.save(fig, "surface3d.png")
 
 # %% [markdown]
@@ -191,19 +187,19 @@ lesson.save(fig, "surface3d.png")
 # dashed line is the least-squares solution it should end on. Then the final fit.
 
 # %%
-fig = plt.figure(figsize=(6, 4.2))
-anim = viz.animate_line_fit(X, y, good, every=gif_every, fig=fig)
-lesson.save(anim, "line_fit.gif", fps=10, dpi=gif_dpi)
+anim = viz.animate_line_fit(X, y, good, every=gif_every)  # 1024 x 640 px frames
+lesson.save(anim, "line_fit.gif", fps=10)
 
-fig, ax = plt.subplots(figsize=(7, 4.5))
-line_x = np.array([X[:, 1].min(), X[:, 1].max()])
-ax.plot(X[:, 1], y, "o", color="tab:blue", label="data")
-ax.plot(line_x, good.path[-1, 0] + good.path[-1, 1] * line_x, "-", color="red", lw=2,
-        label=f"descent, eta = {good.lr:g}: beta = ({good.path[-1, 0]:.4f}, {good.path[-1, 1]:.4f})")
-ax.plot(line_x, beta_hat[0] + beta_hat[1] * line_x, "--", color="k",
-        label=f"np.linalg.lstsq: beta = ({beta_hat[0]:.4f}, {beta_hat[1]:.4f})")
-ax.set(xlabel="x", ylabel="y", title=f"the fitted line after {good.steps} steps")
-ax.legend(fontsize="small")
+fig, ax = plt.subplots(figsize=(9, 6), layout="constrained")
+span_x = np.ptp(X[:, 1])
+line_x = np.array([X[:, 1].min() - 0.05 * span_x, X[:, 1].max() + 0.05 * span_x])
+ax.plot(X[:, 1], y, linestyle="none", marker="o", ms=9, mec="k", color="C0", label="data")
+ax.plot(line_x, good.path[-1, 0] + good.path[-1, 1] * line_x, linestyle="-", color="C1", lw=4,
+        label=f"gradient descent, η = {good.lr:g}:\nβ = ({good.path[-1, 0]:.4f}, {good.path[-1, 1]:.4f})")
+ax.plot(line_x, beta_hat[0] + beta_hat[1] * line_x, linestyle="--", color="k", lw=2,
+        label=f"np.linalg.lstsq:\nβ = ({beta_hat[0]:.4f}, {beta_hat[1]:.4f})")
+ax.set(xlabel="x", ylabel="y", title=f"the fitted line after {good.steps} steps", xlim=tuple(line_x))
+ax.legend(loc="upper left")
 lesson.save(fig, "fit.png")
 
 lesson.log("fit", eta=good.lr, steps=good.steps, beta=good.path[-1].tolist(), lstsq_beta=beta_hat.tolist(),

@@ -280,38 +280,34 @@ else:
                sigmoid_out_final_E=hist_tensor.epoch_loss[-1])
 
 # %%
-fig, ax = plt.subplots(figsize=(7.5, 4.5))
+fig, ax = plt.subplots(figsize=(10, 6.5), layout="constrained")
+ax.set_xscale("log")  # the early epochs and the long tail, both visible
+ax.axhline(E_floor, color="k", linestyle=(0, (1, 3)), linewidth=1.5,
+           label=f"floor of a sigmoid output, E = {E_floor:.2f}")
 viz.plot_history(
     [hist_tensor.epoch_loss, hist_value.epoch_loss, twin_E],
     per="epoch",
     ax=ax,
-    cmap="tab10",
-    colorbar=False,
-    label=[f"Tensor, sigmoid output (eta {eta:g})", "Value, sigmoid output (the same run)",
-           f"the notes' PyTorch model, linear output (ours; lr {torch_lr:g} on 2E)"],
+    label=[f"Tensor, sigmoid output (η {eta:g})", "Value, sigmoid output (the same run)",
+           f"the notes' PyTorch model, linear output\n(ours; η {torch_lr:g} on 2E)"],
 )
-ax.axhline(E_floor, color="gray", linestyle=":", label=f"floor of a sigmoid output, E = {E_floor:.2f}")
-ax.set_xscale("log")  # the early epochs and the long tail, both visible
-ax.set_ylabel("E = 1/2 sum (y - y_pred)^2")
+ax.set_ylabel("E = ½ Σ (y − y_pred)²")
 ax.set_title("house prices: full-batch gradient descent")
-ax.legend(fontsize=8)
 lesson.save(fig, "loss.png")
 
 # %%
 with no_grad():
     pred_sigmoid = scaling.unscale_y(model_tensor(Tensor(X)).data)  # (10, 1), in dollars
     pred_linear = scaling.unscale_y(twin(Tensor(X)).data)
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+fig, axes = plt.subplots(1, 2, figsize=(14, 6.5), layout="constrained")
+# A sigmoid's (0, 1) in standardised units is (mean, mean + std) in dollars: the band it can reach.
+for level in (scaling.y_mean, scaling.y_mean + scaling.y_std):
+    axes[0].axhline(level * 1e-3, color=viz.style.TEXT_RED, linestyle=":", linewidth=1.5)
+axes[0].plot([], [], color=viz.style.TEXT_RED, linestyle=":", linewidth=1.5, label="all a sigmoid output can reach")
 viz.plot_predictions(y_raw, pred_sigmoid, ax=axes[0], scale=1e-3, unit="k$")
 axes[0].set_title(f"sigmoid output, {epochs:,} epochs\n" + axes[0].get_title())
-# A sigmoid's (0, 1) in standardised units is (mean, mean + std) in dollars.
-for level in (scaling.y_mean, scaling.y_mean + scaling.y_std):
-    axes[0].axhline(level * 1e-3, color="tab:red", linestyle=":", linewidth=1)
-axes[0].text(0.98, 0.02, "between the dotted lines: all a sigmoid output can reach", transform=axes[0].transAxes,
-             ha="right", va="bottom", color="tab:red", fontsize=9)
 viz.plot_predictions(y_raw, pred_linear, ax=axes[1], scale=1e-3, unit="k$")
 axes[1].set_title("linear output (the notes' PyTorch model)\n" + axes[1].get_title())
-fig.tight_layout()
 lesson.save(fig, "predictions.png")
 
 # %% [markdown]
@@ -358,14 +354,16 @@ lesson.log("exploding", layers=deep_layers + 1, gain=explode_gain, first_layer_g
            he_first_layer_grad=stats["relu"][first].mean, growth=growth,
            per_layer=growth ** (1 / (deep_layers + 1)))
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), sharey=True)
-titles = [f"sigmoid, {deep_layers + 1} layers: vanishing", "ReLU, He init: healthy",
-          f"ReLU, {explode_gain:g} x He init: exploding"]
+fig, axes = plt.subplots(1, 3, figsize=(15, 5.6), sharey=True, layout="constrained")
+titles = [f"sigmoid, {deep_layers + 1} layers:\nvanishing", "ReLU, He init:\nhealthy",
+          f"ReLU, {explode_gain:g} × He init:\nexploding"]
 for ax, net, title in zip(axes, (sigmoid_stack, he_stack, big_stack), titles):
     viz.plot_gradient_flow(net, ax=ax)
     ax.set_title(title)
-axes[0].set_ylim(top=1e11)  # (shared y) room for the legends above the tallest bars
-fig.tight_layout()
+    ax.get_legend().remove()  # the same two bars in every panel: one legend, below
+    if ax is not axes[0]:
+        ax.set_ylabel("")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
 lesson.save(fig, "gradient_flow.png")
 for net in (sigmoid_stack, he_stack, big_stack):
     net.zero_grad()
@@ -387,7 +385,7 @@ lesson.log("saturated", scale=saturate_scale, saturated_share=viz.saturation("si
            hidden_grad=g_saturated["0.weight"].mean, normal_hidden_grad=g_normal["0.weight"].mean,
            shrink=g_saturated["0.weight"].mean / g_normal["0.weight"].mean)
 fig = viz.plot_activation_hist(saturated_net, X, bins=20)
-fig.suptitle(f"the lesson's network, weights x {saturate_scale:g}: saturated sigmoids", y=1.03)
+fig.suptitle(f"the lesson's network, weights × {saturate_scale:g}: saturated sigmoids", y=1.06)
 lesson.save(fig, "saturation.png")
 
 # %% [markdown]
@@ -419,13 +417,15 @@ lesson.log("dead_relu", healthy=max(viz.dead_relu_fraction(healthy, X).values())
            dead_after_training=min(viz.dead_relu_fraction(dead_start, X).values()), epochs=dead_epochs,
            first_layer_grad=first_weight_grad, final_loss=dead_hist.epoch_loss[-1], constant_E=constant_E)
 
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(14, 5.2), sharey=True, layout="constrained")
 for ax, net, title in zip(axes, (healthy, kicked, dead_start),
-                          ("default init", f"after one step with lr = {dead_lr:g}",
-                           f"biases start at {dead_bias:g}, then {dead_epochs} epochs")):
+                          ("default init", f"after one step\nwith η = {dead_lr:g}",
+                           f"biases start at {dead_bias:g},\nthen {dead_epochs} epochs")):
     viz.plot_dead_relus(net, X, ax=ax)
     ax.set_title(title)
-fig.tight_layout()
+    if ax is not axes[0]:
+        ax.set_ylabel("")
+fig.suptitle(f"dead ReLUs on the {len(X)} houses: the share of units that output 0 for every house")
 lesson.save(fig, "dead_relus.png")
 
 # %% [markdown]
@@ -454,14 +454,14 @@ for lr in lrs:
     lesson.log("learning_rate", lr=lr, epochs=h.steps, initial_loss=h.loss[0], final_loss=h.loss[-1],
                grew=h.loss[-1] > h.loss[0], stopped=h.stopped)
 
-fig, ax = plt.subplots(figsize=(7.5, 4.5))
+fig, ax = plt.subplots(figsize=(10, 6.5), layout="constrained")
 # per="step": fit's per-epoch mean (loss * batch size / batch size) overflows a moment
 # before the step losses do, so the step losses are the ones to draw.
 # (errstate: matplotlib's automatic log-axis margin above 7e307 overflows, harmlessly:
 # the limits are set just below.)
 with np.errstate(over="ignore"):
-    viz.plot_history(runs, per="step", ax=ax, logy=True, cmap="turbo", colorbar=False,
-                     label=[f"eta = {lr:g}" + (" (stopped: loss overflowed)" if h.stopped else "")
+    viz.plot_history(runs, per="step", ax=ax, logy=True,
+                     label=[f"η = {lr:g}" + (" (stopped: loss overflowed)" if h.stopped else "")
                             for lr, h in zip(lrs, runs)])
 ax.set_xlabel("epoch (= step: full batch)")
 # The diverging run climbs to float64's largest number (1.8e308) before it stops: cut
@@ -469,8 +469,10 @@ ax.set_xlabel("epoch (= step: full batch)")
 ax.set_ylim(0.1 * min(min(h.loss) for h in runs), 1e12)
 for lr, h in zip(lrs, runs):
     if h.stopped:
-        ax.annotate(f"eta = {lr:g}: E = {h.loss[-1]:.1e} at epoch {h.steps},\nthen inf: fit stops",
-                    xy=(0.3, 0.6), xycoords="axes fraction", fontsize=9, va="top")
+        ax.annotate(f"η = {lr:g}: E = {h.loss[-1]:.1e} at epoch {h.steps},\nthen inf: fit stops",
+                    xy=(0.25, 0.55), xycoords="axes fraction", va="top")
+ax.get_legend().remove()
+viz.place_legend(ax)  # again, in this view: a corner clear of the curves
 ax.set_ylabel("E (log scale)")
 ax.set_title("linear-output network: learning rate too large")
 lesson.save(fig, "learning_rates.png")

@@ -72,7 +72,7 @@ Y_train = nn.one_hot(y_train, 10)  # (1617, 10): row i is e_{y_i}
 lesson.log("data", images=len(X), pixels=X.shape[1], train=len(X_train), test=len(X_test))
 
 fig = viz.plot_images(X_train[:30], y_train[:30], ncols=10)
-fig.suptitle("training digits and their labels", y=1.02)
+fig.suptitle("training digits and their labels")
 lesson.save(fig, "digits.png")
 
 # %% [markdown]
@@ -167,7 +167,8 @@ model.save(lesson.path("model.npz"))  # the trained weights, for a later lesson 
 
 shown = wrong if len(wrong) else np.arange(10)  # all correct: show a few, in black
 fig = viz.plot_images(X_test[shown], y_test[shown].tolist(), predictions=predicted[shown].tolist(), ncols=10)
-fig.suptitle(f"test accuracy {accuracy:.1%}: the {len(wrong)} test digits it gets wrong, as label (pred prediction)", y=1.05)
+fig.suptitle(f"test accuracy {accuracy:.1%}: the {len(wrong)} test digits it gets wrong,\n"
+             "each titled true label → the network's prediction")
 lesson.save(fig, "wrong.png")
 
 # %% [markdown]

@@ -75,14 +75,14 @@ lesson.log("data", n=n, train=len(X_train), test=len(X_test), batches_per_epoch=
            y_min=float(y_test.min()), largest_term=float(np.max(y_test**2) / len(y_test)))
 
 xs_line = np.linspace(X.min(), X.max(), 400)
-fig, ax = plt.subplots(figsize=(8, 5))
-ax.scatter(X_train[:, 0], y_train, s=4, alpha=0.25, color="tab:blue", label=f"train ({len(X_train)})")
-ax.scatter(X_test[:, 0], y_test, s=6, alpha=0.6, color="tab:orange", label=f"test ({len(X_test)})")
-ax.plot(xs_line, target(xs_line), "k-", linewidth=2, label="the function, before the noise")
-ax.axvline(-2, color="0.6", linestyle=":")
-ax.axvline(2, color="0.6", linestyle=":")
+fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+ax.scatter(X_train[:, 0], y_train, s=8, alpha=0.3, marker="o", color="C0", linewidths=0, label=f"train ({len(X_train)})")
+ax.scatter(X_test[:, 0], y_test, s=16, alpha=0.7, marker="^", color="C1", linewidths=0, label=f"test ({len(X_test)})")
+ax.plot(xs_line, target(xs_line), color="k", linestyle="-", linewidth=2.5, label="the function, before the noise")
+ax.axvline(-2, color="0.35", linestyle=":", label="where the pieces meet (x = -2, 2)")
+ax.axvline(2, color="0.35", linestyle=":")
 ax.set(xlabel="x", ylabel="y", title="Lesson 5's data: y = piecewise(x) + N(0, 1) noise")
-ax.legend(loc="lower left")
+viz.place_legend(ax)
 lesson.save(fig, "data.png")
 
 # %% [markdown]
@@ -150,17 +150,22 @@ lesson.log("sgd_end", W1=path[-1, 0], W2=path[-1, 1], test_loss=path_loss[-1], e
            # fit's own validation after each epoch is the same number as the snapshots' losses
            val_loss_gap=float(np.max(np.abs(path_loss[1:] - np.array(history.val_loss)))))
 
-fig = plt.figure(figsize=(15, 6))
+fig = plt.figure(figsize=(16, 7.5), layout="constrained")
 ax2d = fig.add_subplot(1, 2, 1)
-viz.plot_contour(surface, ax=ax2d, levels=40, center=False)
-viz.plot_trajectory(path, ax=ax2d, labels=[f"SGD, lr {lr:g}, batch {batch_size} (o start, * end)"])
-ax2d.plot([surface.xs[j]], [surface.ys[i]], "wD", markersize=9, markeredgecolor="k", label="lowest point of the grid")
-ax2d.set(xlabel="W1", ylabel="W2", title=f"test loss over (W1, W2) and the SGD path ({history.epochs} epochs)")
-ax2d.legend(loc="upper right", fontsize="small")
+viz.plot_contour(surface, ax=ax2d, levels=40, center=False, legend=False,
+                 title=f"test loss over (W1, W2)\nand the SGD path ({history.epochs} epochs)")
+# the lowest grid point, drawn half a marker inside the frame when it lies on the grid's edge
+low = (surface.xs[j], surface.ys[i])
+ax2d.plot(*low, linestyle="none", marker="D", color="w", markersize=11, markeredgecolor="k", label="lowest point of the grid",
+          zorder=12)
+pad = 0.03 * (surface.xs[-1] - surface.xs[0])
+ax2d.set_xlim(surface.xs[0] - pad, surface.xs[-1] + pad)
+ax2d.set_ylim(surface.ys[0] - pad, surface.ys[-1] + pad)
+viz.plot_trajectory(path, ax=ax2d, labels=[f"SGD, η {lr:g}, batch {batch_size}"])  # legend: beside the contours
 ax3d = fig.add_subplot(1, 2, 2, projection="3d")
 viz.plot_surface3d(surface, ax=ax3d, alpha=0.7)
-viz.plot_trajectory(path, ax=ax3d, z=path_loss)  # each point at its own test loss
-ax3d.set(xlabel="W1", ylabel="W2", zlabel="test loss", title="the same surface in 3-D")
+viz.plot_trajectory(path, ax=ax3d, z=path_loss, legend=False)  # each point at its own test loss, above the surface
+ax3d.set(xlabel="W1", ylabel="W2", zlabel="test loss", title="the same surface in 3-D\n(the path drawn above it)")
 ax3d.view_init(elev=30, azim=-130)  # from the side where the path runs
 lesson.save(fig, "surface_path.png")
 
@@ -177,20 +182,24 @@ lesson.save(fig, "surface_path.png")
 # `largest_term` (logged with the data) to the mean.
 
 # %%
-fig, (ax_loss, ax_fit) = plt.subplots(1, 2, figsize=(14, 5))
-ax_loss.plot(np.arange(len(path_loss)), path_loss, "o-", color="tab:red", label="test loss (the path's heights)")
-ax_loss.plot(np.arange(1, history.epochs + 1), history.epoch_loss, "s--", color="tab:blue", alpha=0.7,
-             label="training loss (mean over the epoch's batches)")
+fig, (ax_loss, ax_fit) = plt.subplots(1, 2, figsize=(16, 6.5), layout="constrained")
+ax_loss.plot(np.arange(len(path_loss)), path_loss, marker="o", linestyle="-", color="C1",
+             label="test loss (the path's heights)")
+ax_loss.plot(np.arange(1, history.epochs + 1), history.epoch_loss, marker="s", linestyle="--", color="C0",
+             label="training loss\n(mean over the epoch's batches)")
 ax_loss.axhline(surface.Z.min(), color="k", linestyle=":", label="lowest test loss on the grid")
 ax_loss.set(xlabel="epoch (0 = before training)", ylabel="MSE", title="SGD on the two weights")
-ax_loss.legend()
-ax_fit.scatter(X_test[:, 0], y_test, s=6, alpha=0.4, color="0.5", label="test data")
-for (w1, w2), style, name in (((path[0, 0], path[0, 1]), "--", "start"), ((path[-1, 0], path[-1, 1]), "-", "after SGD"),
-                              ((surface.xs[j], surface.ys[i]), ":", "lowest grid point")):
-    ax_fit.plot(xs_line, w2 * np.tanh(w1 * xs_line), style, linewidth=2.5,
+viz.place_legend(ax_loss)
+# the test data, cut at y = -40: only points inside the view, so none sits on the frame
+shown = (y_test > -40) & (y_test < 15)
+ax_fit.scatter(X_test[shown, 0], y_test[shown], s=8, alpha=0.4, color="0.45", linewidths=0, label="test data")
+for k, ((w1, w2), name) in enumerate((((path[0, 0], path[0, 1]), "start"), ((path[-1, 0], path[-1, 1]), "after SGD"),
+                                      ((surface.xs[j], surface.ys[i]), "lowest grid point"))):
+    look = viz.style.series(k)
+    ax_fit.plot(xs_line, w2 * np.tanh(w1 * xs_line), color=look["color"], linestyle=look["linestyle"], linewidth=3,
                 label=f"{name}: W1 = {w1:.2f}, W2 = {w2:.2f}")
-ax_fit.set(xlabel="x", ylabel="f(x) = W2 tanh(W1 x)", title="what two weights can fit (y cut at -40)", ylim=(-40, 15))
-ax_fit.legend(loc="lower left", fontsize="small")
+ax_fit.set(xlabel="x", ylabel="f(x) = W2 tanh(W1 x)", title="what two weights can fit\n(y cut at -40)", ylim=(-40, 15))
+viz.place_legend(ax_fit)
 lesson.save(fig, "sgd_loss_and_fit.png")
 
 # %% [markdown]
@@ -211,14 +220,15 @@ mlp_loss = nn.evaluate(mlp, nn.mse, (X_test, y_test))["loss"]
 lesson.log("mlp", sizes=[1, *hidden, 1], params=mlp.num_parameters(), epochs=mlp_epochs, optimizer="Adam",
            lr=mlp_lr, batch_size=mlp_batch_size, test_loss=mlp_loss, two_weight_loss=path_loss[-1])
 
-fig, ax = plt.subplots(figsize=(8, 5))
-ax.scatter(X_test[:, 0], y_test, s=6, alpha=0.4, color="0.5", label="test data")
+fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+ax.scatter(X_test[:, 0], y_test, s=8, alpha=0.4, color="0.45", linewidths=0, label="test data")
 curve = viz.predict(mlp, xs_line[:, None])[:, 0]  # (400, 1) -> (400, 1), no graph recorded
-ax.plot(xs_line, curve, "-", color="tab:green", linewidth=2.5, label=f"1-16-16-1 tanh, test MSE {mlp_loss:.1f}")
-ax.plot(xs_line, path[-1, 1] * np.tanh(path[-1, 0] * xs_line), "-", color="tab:red", linewidth=2.5,
+# blue solid against vermillion dashed: apart in colour for every viewer, and in line style
+ax.plot(xs_line, curve, linestyle="-", color="C0", linewidth=3, label=f"1-16-16-1 tanh, test MSE {mlp_loss:.1f}")
+ax.plot(xs_line, path[-1, 1] * np.tanh(path[-1, 0] * xs_line), linestyle="--", color="C1", linewidth=3,
         label=f"two weights after SGD, test MSE {path_loss[-1]:.1f}")
 ax.set(xlabel="x", ylabel="y", title=f"{mlp.num_parameters()} parameters against 2")
-ax.legend(loc="lower left")
+viz.place_legend(ax)
 lesson.save(fig, "mlp_fit.png")
 
 plane = viz.random_plane(mlp, nn.mse, (X_test, y_test), seed=plane_seed, span=plane_span, n=plane_n, progress=False)
@@ -227,11 +237,11 @@ lesson.log("plane", grid=f"{plane_n}x{plane_n}", span=plane_span, normalization=
            center_loss=plane.center_loss, evaluate_loss=mlp_loss, grid_center=float(plane.Z[middle, middle]),
            min_loss=float(plane.Z.min()), max_loss=float(plane.Z.max()))
 
-fig = plt.figure(figsize=(15, 6))
+fig = plt.figure(figsize=(16, 7), layout="constrained")
 ax2d = fig.add_subplot(1, 2, 1)
 viz.plot_contour(plane, ax=ax2d, levels=30, log=True)  # log levels show the floor of the basin
 ax2d.set(xlabel="a (direction 1)", ylabel="b (direction 2)",
-         title=f"{mlp.num_parameters()}-parameter network: test loss on a random plane (x = trained)")
+         title=f"{mlp.num_parameters()}-parameter network:\ntest loss on a random plane")
 ax3d = fig.add_subplot(1, 2, 2, projection="3d")
 viz.plot_surface3d(plane, ax=ax3d, log=True)
 ax3d.set(xlabel="a", ylabel="b", title="the same plane in 3-D (log10 loss)")
@@ -264,13 +274,12 @@ pca_grid = tuple(np.linspace(lo[k] - pad[k], hi[k] + pad[k], plane_n) for k in r
 pca_plane = viz.random_plane(mlp, nn.mse, (X_test, y_test), directions=pcs, grid=pca_grid, progress=False)
 lesson.log("pca", explained=[float(r) for r in pcs.explained_variance_ratio], points=len(pca_path))
 
-fig, (ax_line, ax_pca) = plt.subplots(1, 2, figsize=(14, 5.5))
-viz.plot_interpolation(line, ax=ax_line, log=True)
-ax_line.set(xlabel="t: (1 - t) initial + t trained", ylabel="test loss (log scale)",
-            title="the straight line from initial (t = 0) to trained (t = 1)")
-viz.plot_contour(pca_plane, ax=ax_pca, levels=30, log=True)
-viz.plot_trajectory(pca_path, ax=ax_pca, labels=[f"Adam, {mlp_epochs} epochs"])
-ax_pca.set_title("the training path on the plane of its two principal directions")
+fig, (ax_line, ax_pca) = plt.subplots(1, 2, figsize=(16, 7), layout="constrained")
+# (the contours first: their colourbar and legend settle the layout the line's legend is placed in)
+viz.plot_contour(pca_plane, ax=ax_pca, levels=30, log=True, path=pca_path, labels=[f"Adam, {mlp_epochs} epochs"],
+                 title="the training path on the plane\nof its two principal directions")
+viz.plot_interpolation(line, ax=ax_line, log=True, names=("initial", "trained"))
+ax_line.set(ylabel="test loss (log scale)", title="the straight line\nfrom initial (t = 0) to trained (t = 1)")
 lesson.save(fig, "interpolation_and_pca.png")
 
 # %%

@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import nn
 import viz
 from autograd_lite import Value
+from nn.files import write_atomic
 from _lesson import Lesson
 
 # -- config: plain names; any of them can be set from the command line as --name=value
@@ -40,9 +41,12 @@ lesson = Lesson("tour", globals(), fast=dict(n_samples=40, hidden=[8, 8], epochs
 # ## 1. One neuron: the graph, before and after backward
 #
 # Every `Value` remembers the op that made it and its inputs, so the graph can be drawn
-# at any time. Before `backward()` every gradient is 0; after it, each node holds
-# do/d(node). The weights are the classic ones that make o = sqrt(2)/2, so
-# do/dn = 1 - o**2 = 0.5.
+# at any time. Before `backward()` every gradient is 0 and no gradient has flowed along
+# the edges yet; after it, each node holds do/d(node) and each edge the part sent back
+# along it. The weights are the classic ones that make o = sqrt(2)/2, so
+# do/dn = 1 - o**2 = 0.5. `inputs=[x1, x2]` says which leaves are data (drawn as inputs;
+# the engine still computes their gradients); the other leaves are the parameters. Both
+# drawings share one layout: the numbers change, the picture stays still.
 
 # %%
 x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
@@ -53,26 +57,35 @@ x2w2 = x2 * w2; x2w2.label = "x2*w2"
 n = x1w1 + x2w2 + b; n.label = "n"
 o = n.tanh(); o.label = "o"
 
-lesson.save(viz.draw_graph(o), "neuron_before.svg")
+lesson.save(viz.draw_graph(o, inputs=[x1, x2], edge_labels="flow"), "neuron_before.svg")
 o.backward()
-lesson.save(viz.draw_graph(o, edge_labels="flow"), "neuron_after.svg")
+lesson.save(viz.draw_graph(o, inputs=[x1, x2], edge_labels="flow"), "neuron_after.svg")
 lesson.log("neuron", o=o.data, grad_n=n.grad, grad_x1=x1.grad, grad_w1=w1.grad, grad_x2=x2.grad, grad_w2=w2.grad)
 
 # %% [markdown]
 # ## Backward, one rule at a time
 #
-# Each frame runs one node's local rule: the node in yellow passes its gradient, times
-# its local derivative, to its inputs (in red). After the last frame the gradients are
-# exactly what `backward()` computed.
+# Each frame runs one node's local rule: the node ringed in orange passes its gradient
+# (bold, on yellow), times its local derivative, to its inputs (bold arrows); a gradient
+# still waiting for a part is in italics with a "…". After the last frame the gradients
+# are exactly what `backward()` computed. The stepper page (keys: PageDown/PageUp or a
+# clicker, Home/End; F for full screen) shows each step's rule as it is written in
+# `autograd_lite/engine.py`, with the step's numbers; `viz.backward_steps(o)` prints the
+# same in a terminal.
 
 # %%
-frames = viz.backward_frames(o)
+frames = viz.backward_frames(o, inputs=[x1, x2])
 written = viz.save_frames(frames, lesson.path("backward"), gif=True)
 lesson.files += written
 # In a notebook: the stepper page inline, with its previous/next buttons and arrow keys
 # (a script has written it to out/tour/backward/backward.html: open it in a browser).
 lesson.show_page(lesson.path("backward/backward.html"), height=380)
 lesson.log("frames", steps=len(frames), files=len(written), matches_backward=frames[-1].info["grads"][0] == x1.grad)
+steps = viz.backward_steps(o, inputs=[x1, x2])  # print(steps) in a terminal: one block per step
+write_atomic(lesson.path("backward/steps.txt"), str(steps).encode("utf-8"))
+lesson.files.append(lesson.path("backward/steps.txt"))
+lesson.show(steps)  # in a notebook: the steps as text
+lesson.log("steps", rules=len(steps), first=steps[0].rule)
 
 # %% [markdown]
 # ## 2. An MLP of scalars learns the two moons
@@ -87,7 +100,7 @@ model = nn.MLP(2, [*hidden, 1], activation=activation, seed=seed)
 lesson.log("model", parameters=sum(1 for _ in model.parameters()), layers=len(hidden) + 1)
 
 # The whole network's graph for one sample is too big to read node by node: draw each
-# layer as one node, with its outputs' values and gradients.
+# layer as one node, with its outputs' values and gradients, and the loss as one more.
 lesson.save(viz.draw_model(model, X[0], y[:1], nn.hinge, collapse=True), "mlp_layers.svg")
 
 opt = nn.SGD(model.parameters(), lr=lr)
@@ -105,12 +118,14 @@ lesson.log("train", epochs=epochs, first_loss=history.loss[0], last_loss=history
 # ## 3. The loss curve and the decision boundary
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
-viz.plot_history(history, ax=ax1, metric="acc")
-ax1.set_title("hinge loss + L2 (and training accuracy)")
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 6), layout="constrained", width_ratios=(1, 1.1))
+# (the boundary first: its colourbar and legend settle the layout the loss curve's legend is placed in)
 viz.plot_decision_boundary(model, X, y, mode="sign", ax=ax2)
+viz.plot_history(history, ax=ax1, metric="acc")
+ax1.set_title("hinge loss + L2, and training accuracy")
 lesson.save(fig, "training.png")
-lesson.save(viz.plot_history(history, metric="acc").figure, "loss.png")
-lesson.save(viz.plot_decision_boundary(model, X, y, mode="sign").figure, "decision_boundary.png")
+# each on its own too, for a slide (a notebook has just shown both: saved, not shown again)
+lesson.save(viz.plot_history(history, metric="acc").figure, "loss.png", show=False)
+lesson.save(viz.plot_decision_boundary(model, X, y, mode="sign").figure, "decision_boundary.png", show=False)
 
 lesson.finish()

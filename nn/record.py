@@ -14,13 +14,19 @@ and its outputs, plus its own parameters.
     >>> [type(c.module).__name__ for c in record.calls]      # inner calls finish first
     ['Neuron', 'Neuron', 'Neuron', 'Layer', 'Neuron', 'Layer', 'MLP']
 
-Recording is off unless a ``record_calls()`` block is open; then each call costs one
-list append. Off, a module call pays one test of an empty list (``if _ACTIVE:``), which
-``benchmarks/viz_graph.py`` measures against an unrecorded forward pass.
+Recording is per thread and per asyncio task, as ``no_grad()`` is: a block opened in one
+thread records the calls made in that thread (and in tasks it starts inside the block),
+never another thread's, and keeps no other thread's nodes alive. The open records live in
+a ``ContextVar``. Off, a module call still pays only one test of an empty list (``if
+_ACTIVE:``), which ``benchmarks/viz_graph.py`` measures against an unrecorded forward pass:
+``_ACTIVE`` holds every open record of the process, so it is empty whenever no block is
+open anywhere, and a call made while some other thread records pays one ContextVar
+lookup in ``_record`` and records nothing.
 """
 
 from __future__ import annotations
 
+import contextvars
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Tuple
@@ -29,9 +35,13 @@ from autograd_lite import Tensor, Value
 
 __all__ = ["Call", "CallRecord", "record_calls"]
 
-# The open records (a stack: blocks may nest). Modules test it with `if _ACTIVE:`; the
-# list object never changes identity, so `from .record import _ACTIVE` stays valid.
+# Every open record of the process, in any thread or task. Modules test it with
+# `if _ACTIVE:` (an empty list when nothing records anywhere: the off path stays one test);
+# the list object never changes identity, so `from .record import _ACTIVE` stays valid.
 _ACTIVE: List["CallRecord"] = []
+
+# The records open in this thread or task (a tuple: blocks may nest), as no_grad's flag.
+_OPEN: contextvars.ContextVar[Tuple["CallRecord", ...]] = contextvars.ContextVar("nn_record_calls", default=())
 
 
 @dataclass(frozen=True)
@@ -93,23 +103,31 @@ def _nodes(x: Any) -> Tuple[Any, ...]:
 
 
 def _record(module: Any, inputs: Any, outputs: Any) -> None:
-    """Append one call to every open record (modules call this only when one is open)."""
+    """Append one call to every record open in this thread or task (modules call this only
+    when some record is open somewhere)."""
+    records = _OPEN.get()
+    if not records:
+        return  # another thread or task is recording, not this one
     call = Call(module, _nodes(inputs), _nodes(outputs))
-    for record in _ACTIVE:
+    for record in records:
         record.calls.append(call)
 
 
 @contextmanager
 def record_calls() -> Iterator[CallRecord]:
-    """Record every module call made inside the block; yields the ``CallRecord``.
+    """Record every module call made inside the block, in this thread or task; yields the
+    ``CallRecord``.
 
     The record holds the nodes themselves (so it keeps that graph alive while you hold it);
-    drop it with the graph. Nothing about the computation changes.
+    drop it with the graph. Nothing about the computation changes. Calls made in other
+    threads, or in asyncio tasks started before the block, are not recorded.
     """
     record = CallRecord()
+    token = _OPEN.set(_OPEN.get() + (record,))
     _ACTIVE.append(record)
     try:
         yield record
     finally:
         # by identity: two records are different blocks even when they hold equal calls
         del _ACTIVE[next(i for i, r in enumerate(_ACTIVE) if r is record)]
+        _OPEN.reset(token)

@@ -2,7 +2,8 @@
 
 ``run_example("lesson2_least_squares", tmp_path, "--fast")`` runs
 ``python examples/lesson2_least_squares.py --fast --out TMP`` in a subprocess from the
-repository root, checks it exited 0, that every log line has the fixed format, and that
+repository root (through ``tests/run_checked.py``, which checks every figure it saves
+against the lecture rules: ``figure_problems(summary)``), checks it exited 0, that every log line has the fixed format, and that
 every file it reports is there and non-empty; it returns the run's ``summary.json``
 plus its ``stdout``.
 """
@@ -26,8 +27,10 @@ def run_example(name: str, out: Path, *args: str, timeout: float = 300) -> Dict[
     env = {**os.environ, "MPLBACKEND": "Agg"}
     env.pop("AUTOGRAD_LITE_MODE", None)
     env.pop("AUTOGRAD_LITE_OUT", None)
+    # tests/run_checked.py runs the script as it is, and checks every figure it saves
+    # against the lecture rules on the way (figure_checks.json, read below)
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / f"{name}.py"), "--out", str(out), *args],
+        [sys.executable, str(ROOT / "tests" / "run_checked.py"), name, "--out", str(out), *args],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env,
     )
     assert result.returncode == 0, f"{name} failed:\n{result.stdout}\n{result.stderr}"
@@ -40,7 +43,17 @@ def run_example(name: str, out: Path, *args: str, timeout: float = 300) -> Dict[
         path = out / rel
         assert path.is_file() and path.stat().st_size > 0, f"{name}: {rel} missing or empty"
     summary["stdout"] = result.stdout
+    checks = out / "figure_checks.json"
+    summary["figure_checks"] = json.loads(checks.read_text()) if checks.exists() else {}
     return summary
+
+
+def figure_problems(summary: Dict[str, Any]) -> Dict[str, List[str]]:
+    """The figures of a run that break a lecture rule, with what is wrong (empty: all pass)."""
+    figures = [f for f in summary["files"] if f.endswith((".png", ".gif")) and "/" not in f]
+    missing = [f for f in figures if f not in summary["figure_checks"]]
+    assert not missing, f"figures saved without being checked: {missing}"
+    return {f: p for f, p in summary["figure_checks"].items() if p}
 
 
 def events(summary: Dict[str, Any], event: str) -> List[Dict[str, Any]]:

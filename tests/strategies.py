@@ -202,7 +202,28 @@ TENSOR_GRAPH_OPS: List[Tuple[str, Callable[[Any, Any], Any], Callable[[Any, Any]
     ("logsumexp", lambda a, b: a.logsumexp(axis=-1, keepdims=True) * b, lambda a, b: a.logsumexp(dim=-1, keepdim=True) * b),
     ("clip", lambda a, b: a.clip(-0.5, 0.7) + b, lambda a, b: a.clamp(-0.5, 0.7) + b),
     ("square", lambda a, b: a * a - b, lambda a, b: a * a - b),
+    # matmul, broadcast_to, indexing (with a repeat: scatter adds), maximum and var, so that
+    # the second-order tests' random graphs pass through them too
+    ("matmul", lambda a, b: a.broadcast_to((2, 3)) @ _MIX * b, lambda a, b: a.expand(2, 3) @ _t().tensor(_MIX) * b),
+    ("rows", lambda a, b: a.broadcast_to((2, 3))[[1, 1]] - b, lambda a, b: a.expand(2, 3)[[1, 1]] - b),
+    ("maximum", lambda a, b: _al().maximum(a, b * 0.5), lambda a, b: _t().maximum(a, b * 0.5)),
+    ("var", lambda a, b: a.var(axis=-1, keepdims=True) * b, lambda a, b: a.var(dim=-1, unbiased=False, keepdim=True) * b),
 ]
+
+
+def _al() -> Any:
+    import autograd_lite
+
+    return autograd_lite
+
+
+def _mix() -> Any:
+    import numpy as np
+
+    return np.array([[0.5, -1.0, 0.25], [1.0, 0.5, -0.5], [-0.25, 0.75, 1.0]])
+
+
+_MIX = _mix()  # a fixed (3, 3) matrix for the matmul op
 
 
 @st.composite
@@ -240,3 +261,59 @@ def run_tensor_program(leaves: List[Any], steps: List[Tuple[int, int, int]], tor
     for node in pool[-4:-1]:
         out = out + node
     return out.sum()
+
+
+# -- second order ---------------------------------------------------------------------
+# Inputs for the twin-rule agreement test and the second-derivative tests: elements that
+# tie often (for max, maximum, clip at its bounds, relu at 0), and the settings of the
+# ops that have them (axes, permutations, indices, slopes, bounds).
+
+TIES = st.sampled_from([-1.0, 0.0, 0.5, 2.0])
+
+
+def upstream(shape: Tuple[int, ...], seed: int = 0) -> Any:
+    """A fixed random upstream gradient of ``shape`` (so every output element counts)."""
+    import numpy as np
+
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+@st.composite
+def reduction_cases(draw: Any) -> Tuple[Tuple[int, ...], Any, bool]:
+    """(shape, axis, keepdims) for sum, mean and max: axis None, one axis or several."""
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    axes = st.integers(-len(shape), len(shape) - 1)
+    axis = draw(st.none() | axes | st.lists(axes, min_size=1, max_size=len(shape), unique_by=lambda a: a % len(shape)).map(tuple))
+    return shape, axis, draw(st.booleans())
+
+
+@st.composite
+def permutations(draw: Any) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """(shape, perm) for transpose, perm possibly with negative axes."""
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=4)))
+    perm = draw(st.permutations(range(len(shape))))
+    return shape, tuple(p - len(shape) if draw(st.booleans()) else p for p in perm)
+
+
+# Indices numpy accepts on a (3, 4) array, basic and advanced, repeats included.
+INDICES = [
+    1,
+    -1,
+    (slice(None), 2),
+    (slice(1, None), slice(None, None, -2)),
+    (None, 1, slice(0, 3)),
+    [0, 2, 0, 0],
+    ([0, 1, 1, 2], [3, 0, 3, 1]),
+    (slice(None), [1, 1, 3]),
+    "mask",  # a boolean mask of the whole array, drawn
+]
+
+
+@st.composite
+def broadcast_targets(draw: Any) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """(small, big): ``small`` broadcasts to ``big`` (for broadcast_to and sum_to)."""
+    small, big = draw(st.sampled_from(BROADCAST_PAIRS))
+    import numpy as np
+
+    out = tuple(np.broadcast_shapes(small, big))
+    return (small, out) if draw(st.booleans()) else (big, out)

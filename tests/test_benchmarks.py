@@ -121,10 +121,13 @@ def test_viz_benchmark_script_runs_in_quick_mode() -> None:
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
-    rows = [line for line in result.stdout.splitlines() if " draw " in line]
+    against, lecture = result.stdout.split("lecture drawing", 1)
+    rows = [line for line in against.splitlines() if " draw " in line]
     assert [row.split()[0] for row in rows] == ["neuron", "mlp", "largest:", "tensor", "collapsed:"]
-    for name in ("recording off (as shipped)", "no record check (reference)", "recording on"):
-        assert name in result.stdout
+    for name in ("recording off (as shipped)", "no record check (reference)", "recording on", "recording on in another thread"):
+        assert name in against
+    for name in ("neuron: draw", "collapsed MLP: render svg", "neuron frames: make all 5", "neuron frames: save svg + stepper + gif"):
+        assert name in lecture
 
 
 def test_landscape_benchmark_script_runs_in_quick_mode() -> None:

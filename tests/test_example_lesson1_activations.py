@@ -9,7 +9,7 @@ from typing import Any, Dict
 
 import numpy as np
 import pytest
-from example_runner import event, events, run_example
+from example_runner import event, events, figure_problems, run_example
 
 NAME = "lesson1_activations"
 FIGURES = {"activations.png", "network_fit.png", "network_graph.svg", "landscape.png", "mean_descent.png"}
@@ -84,7 +84,7 @@ def test_the_graph_of_the_fitted_network_names_the_seven_parameters(s: Dict[str,
     # each parameter's row: its name in bold, then its value
     for name, value in fitted.items():
         assert f">{name}<" in svg and f"data {value:.4f}" in svg, name
-    assert f"data {g['f']:.4f}" in svg and "neuron 1 of layer 0" in svg
+    assert f"data {g['f']:.4f}" in svg and ">f(0.5)<" in svg
 
 
 def test_the_landscape_has_two_mirror_minima_and_the_lr_decides_who_reaches_them(s: Dict[str, Any]) -> None:
@@ -138,3 +138,10 @@ def test_gradient_descent_finds_the_mean_when_lr_is_below_2_over_n(s: Dict[str, 
             assert r["found"] is False
             assert abs(r["long_mu"] - mean) > 1e6
     assert event(s, "mean", n=10)["found"] is True
+
+
+def test_every_figure_follows_the_lecture_rules(s):
+    # legends off the data, no clipped marker, 3-D paths above the surface, text size at
+    # projection, no overlapping text, contrast, series told apart for colour-blind viewers
+    # (tests/figure_checks.py, applied to every figure the script saved)
+    assert figure_problems(s) == {}

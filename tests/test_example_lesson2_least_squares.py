@@ -8,7 +8,7 @@ global seed, ``np.linalg.lstsq``, the eigenvalues of X^T X, and central differen
 import numpy as np
 import pytest
 
-from example_runner import event, events, run_example
+from example_runner import event, events, figure_problems, run_example
 
 NAME = "lesson2_least_squares"
 FIGURES = {"function.png", "log_loss.png", "beta_path.png", "lr_panel.png", "surface3d.png", "line_fit.gif", "fit.png"}
@@ -109,3 +109,10 @@ def test_critical_learning_rate_lies_between(summary, notes_data):
 def test_figures_are_written(summary):
     assert set(summary["files"]) == FIGURES
     assert (summary["out"] / "line_fit.gif").stat().st_size < 1_000_000
+
+
+def test_every_figure_follows_the_lecture_rules(summary):
+    # legends off the data, no clipped marker, 3-D paths above the surface, text size at
+    # projection, no overlapping text, contrast, series told apart for colour-blind viewers
+    # (tests/figure_checks.py, applied to every figure the script saved)
+    assert figure_problems(summary) == {}

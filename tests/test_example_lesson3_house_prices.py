@@ -8,7 +8,7 @@ differences of E, without the engine.
 import numpy as np
 import pytest
 
-from example_runner import event, events, run_example
+from example_runner import event, events, figure_problems, run_example
 
 NAME = "lesson3_house_prices"
 
@@ -160,4 +160,11 @@ def test_graphs_of_one_house_show_its_loss_and_every_neuron(summary, data):
     neurons = html.unescape((out / "graph_neurons.svg").read_text())
     assert f"data {E0:.4f}" in full and f"data {E0:.4f}" in neurons
     assert event(summary, "graph")["values"] > 21  # every weight is a node, and more
-    assert all(f"neuron {j} of layer 0" in neurons for j in range(5)) and "neuron 0 of layer 2" in neurons
+    assert all(f"neuron {j} of layer 1" in neurons for j in range(1, 6)) and "neuron 1 of layer 2" in neurons
+
+
+def test_every_figure_follows_the_lecture_rules(summary):
+    # legends off the data, no clipped marker, 3-D paths above the surface, text size at
+    # projection, no overlapping text, contrast, series told apart for colour-blind viewers
+    # (tests/figure_checks.py, applied to every figure the script saved)
+    assert figure_problems(summary) == {}

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import nn
-from example_runner import event, run_example
+from example_runner import event, figure_problems, run_example
 
 NAME = "lesson4_digits"
 FIGURES = {"digits.png", "batch.png", "pca_data.png", "loss_curves.png", "wrong.png", "hidden.png",
@@ -88,3 +88,10 @@ def test_pytorch_trains_the_same_network_to_the_same_weights(summary):
     assert record["max_loss_diff"] < 1e-9
     assert record["torch_loss"] == pytest.approx(record["ours_loss"], rel=1e-12)
     assert record["torch_accuracy"] == record["ours_accuracy"] == event(summary, "test")["accuracy"]
+
+
+def test_every_figure_follows_the_lecture_rules(summary):
+    # legends off the data, no clipped marker, 3-D paths above the surface, text size at
+    # projection, no overlapping text, contrast, series told apart for colour-blind viewers
+    # (tests/figure_checks.py, applied to every figure the script saved)
+    assert figure_problems(summary) == {}

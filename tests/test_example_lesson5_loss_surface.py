@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import nn
-from example_runner import event, run_example
+from example_runner import event, figure_problems, run_example
 
 NAME = "lesson5_loss_surface"
 FIGURES = {"data.png", "surface_path.png", "sgd_loss_and_fit.png", "mlp_fit.png", "random_plane.png",
@@ -140,3 +140,10 @@ def test_the_pca_directions_explain_the_path(summary):
     first, second = pca["explained"]
     assert 1.0 >= first >= second > 0.0 and first + second <= 1.0 + 1e-12
     assert pca["points"] == summary["config"]["mlp_epochs"] + 1  # before training, then each epoch
+
+
+def test_every_figure_follows_the_lecture_rules(summary):
+    # legends off the data, no clipped marker, 3-D paths above the surface, text size at
+    # projection, no overlapping text, contrast, series told apart for colour-blind viewers
+    # (tests/figure_checks.py, applied to every figure the script saved)
+    assert figure_problems(summary) == {}

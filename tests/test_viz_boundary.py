@@ -13,6 +13,7 @@ from typing import Any, Tuple
 
 import numpy as np
 import pytest
+from matplotlib.image import AxesImage
 from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.contour import ContourSet
@@ -58,8 +59,10 @@ def numpy_scores(model, P: np.ndarray) -> np.ndarray:
     return h @ state[f"{last}.weight"].T + state[f"{last}.bias"]
 
 
-def mesh_of(ax) -> QuadMesh:
-    (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
+def mesh_of(ax) -> AxesImage:
+    """The map under the points: the grid's values as an image (interpolated when drawn)."""
+    (mesh,) = ax.get_images()
+    assert mesh.get_interpolation() == "bilinear"  # smooth, not blocky
     return mesh
 
 
@@ -115,7 +118,7 @@ def test_scalar_grid_is_the_model_called_point_by_point_and_equals_its_tensor_tw
 def test_default_grid_size_follows_the_engine():
     X, _ = nn.moons(20, seed=0)
     assert decision_grid(TensorMLP(2, [3, 1], seed=0), X)[2].shape == (DEFAULT_GRID["tensor"],) * 2 == (200, 200)
-    assert decision_grid(MLP(2, [2, 1], seed=0), X)[2].shape == (DEFAULT_GRID["value"],) * 2 == (60, 60)
+    assert decision_grid(MLP(2, [2, 1], seed=0), X)[2].shape == (DEFAULT_GRID["value"],) * 2 == (90, 90)
 
 
 def test_several_outputs_give_one_grid_per_output():
@@ -201,11 +204,13 @@ def test_test_points_are_hollow_with_their_class_colours(moons_model):
     assert set(s) == {"class 0", "class 1", "class 0 (test)", "class 1 (test)"}
     for c in ("0", "1"):
         train, test = s[f"class {c}"], s[f"class {c} (test)"]
-        assert len(test.get_facecolors()) == 0  # facecolors="none"
+        np.testing.assert_array_equal(test.get_facecolors()[0], [1.0, 1.0, 1.0, 1.0])  # hollow: white inside
+        np.testing.assert_array_equal(test.get_paths()[0].vertices, train.get_paths()[0].vertices)  # the class's marker
         np.testing.assert_array_equal(test.get_edgecolors()[0], train.get_facecolors()[0])
         np.testing.assert_array_equal(test.get_offsets(), Xt[yt == float(c)])
         np.testing.assert_array_equal(train.get_offsets(), X[y == float(c)])
     assert s["class 0"].get_facecolors()[0].tolist() != s["class 1"].get_facecolors()[0].tolist()
+    assert len(s["class 0"].get_paths()[0].vertices) != len(s["class 1"].get_paths()[0].vertices)  # circle, square
     # the grid spans the test points too
     x0, x1 = ax.get_xlim()
     assert x0 < min(X[:, 0].min(), Xt[:, 0].min()) and x1 > max(X[:, 0].max(), Xt[:, 0].max())
@@ -305,14 +310,17 @@ def test_neuron_maps_show_each_units_activation_over_the_plane(layer):
     name, expected = numpy_activations(model.state_dict(), np.column_stack([xx.ravel(), yy.ravel()]), "tanh")[layer]
     shown = panels(fig)
     assert len(shown) == expected.shape[1] == (5 if layer == 0 else 3)
-    assert name in fig._suptitle.get_text()
+    layer_number = {0: 1, 1: 2, -1: 2}[layer]  # "1 (tanh)" is hidden layer 1, "3 (tanh)" hidden layer 2
+    assert name in ("1 (tanh)", "3 (tanh)") and f"hidden layer {layer_number} (tanh)" in fig._suptitle.get_text()
     for j, ax in enumerate(shown):
-        assert ax.get_title() == f"unit {j}"
+        assert ax.get_title() == f"unit {j + 1}"  # units counted from 1, as a lecture does
         np.testing.assert_allclose(np.asarray(mesh_of(ax).get_array()).reshape(20, 20), expected[:, j].reshape(20, 20),
                                    rtol=1e-12, atol=1e-14)
-        (points,) = [c for c in ax.collections if isinstance(c, PathCollection)]
-        np.testing.assert_array_equal(points.get_offsets(), X)
-        np.testing.assert_array_equal(points.get_array(), y)  # coloured by label
+        points = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert len(points) == 2  # one marker per class
+        for c, group in zip((0.0, 1.0), points):
+            np.testing.assert_array_equal(group.get_offsets(), X[y == c])
+        assert points[0].get_paths()[0] != points[1].get_paths()[0]
         assert (mesh_of(ax).norm.vmin, mesh_of(ax).norm.vmax) == (-1.0, 1.0)  # tanh's range, shared
 
 
@@ -330,8 +338,8 @@ def test_neuron_maps_over_an_extent_without_data():
     fig = plot_neuron_maps(model, extent=(-1, 2, -3, 0), n=8)
     shown = panels(fig)
     assert len(shown) == 3 and all(not any(isinstance(c, PathCollection) for c in ax.collections) for ax in shown)
-    coords = mesh_of(shown[0]).get_coordinates()  # cell corners: half a step beyond the centres
-    assert coords[..., 0].min() < -1 < coords[..., 0].min() + 0.5 and coords[..., 1].max() > 0
+    x0, x1, y0, y1 = mesh_of(shown[0]).get_extent()  # cell edges: half a step beyond the centres
+    assert x0 < -1 < x0 + 0.5 and y1 > 0
 
 
 def test_neuron_maps_errors():

@@ -27,31 +27,12 @@ from viz import GraphTooLarge, available_renderers, backward_frames, draw_graph,
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
-def boxes(source: str) -> Dict[str, List[str]]:
-    """cluster label -> the DOT ids listed directly in that box (not in nested boxes)."""
-    out: Dict[str, List[str]] = {}
-    stack: List[str] = []
-    for line in source.splitlines():
-        s = line.strip()
-        if s.startswith("subgraph cluster_m"):
-            stack.append("")
-        elif s.startswith("label=") and stack and stack[-1] == "":
-            stack[-1] = re.match(r'label="([^"]*)"', s).group(1)
-            out[stack[-1]] = []
-        elif s == "}" and stack:
-            stack.pop()
-        elif stack and re.fullmatch(r"((n\d+(op)?|c\d+); ?)+", s):
-            out[stack[-1]] += [t.strip() for t in s.split(";") if t.strip()]
-    return out
+from dot_read import boxes, cells, node_texts  # noqa: E402
 
 
 def node_labels(source: str) -> Dict[str, str]:
-    """DOT id -> the visible text of its label (HTML tags stripped)."""
-    out = {}
-    for m in re.finditer(r"^  ((?:n|c)\d+(?:op)?) \[.*?label=(<.*>|\"[^\"]*\")[,\]]", source, flags=re.M):
-        text = html.unescape(re.sub(r"<[^>]+>", " ", m.group(2)[1:-1]))
-        out[m.group(1)] = " ".join(text.split())
-    return out
+    """DOT id -> the visible text of its label, on one line."""
+    return node_texts(source)
 
 
 def sq_loss(out, target):
@@ -107,21 +88,26 @@ def test_scalar_mlp_boxes_every_neuron_inside_its_layer_inside_the_model() -> No
     src = draw_graph(loss, modules=rec, grads="computed").source
     got = boxes(src)
     labels = node_labels(src)
+    # Names for people: layers and neurons numbered from 1, in order (not Sequential positions).
     assert set(got) == {
-        "MLP(2 -> 3 -> 1)", "0: Layer(2 -> 3, tanh)", "2: Layer(3 -> 1, linear)",
-        "neuron 0 of layer 0", "neuron 1 of layer 0", "neuron 2 of layer 0", "neuron 0 of layer 2",
+        "MLP(2 -> 3 -> 1)", "layer 1 (2 -> 3, tanh)", "layer 2 (3 -> 1, linear)",
+        "neuron 1 of layer 1", "neuron 2 of layer 1", "neuron 3 of layer 1", "neuron 1 of layer 2",
     }
     for j in range(3):
-        ids = got[f"neuron {j} of layer 0"]
+        ids = got[f"neuron {j + 1} of layer 1"]
         # tanh neuron over 2 inputs: 2 products, 2 adds (from the bias), 1 tanh = 5 ops,
         # and its 3 parameters: 5 values with an op node each, plus 3 leaves
         assert sum(i.endswith("op") for i in ids) == 5 and len(ids) == 5 * 2 + 3
-        params = sorted(labels[i].split(" data")[0] for i in ids if not i.endswith("op") and not labels[i].startswith("data"))
-        assert params == [f"0.bias[{j}]", f"0.weight[{j}, 0]", f"0.weight[{j}, 1]"]
+        leaves = [i for i in ids if not i.endswith("op") and not labels[i].startswith("data")]
+        # a parameter's name for people, then its state-dict key on a smaller second line
+        named = sorted(tuple(cells(src, i)[0].split("\n")) for i in leaves)
+        assert named == [
+            (f"W1[{j + 1}, 1]", f"0.weight[{j}, 0]"), (f"W1[{j + 1}, 2]", f"0.weight[{j}, 1]"), (f"b1[{j + 1}]", f"0.bias[{j}]"),
+        ]
     # linear output neuron over 3 inputs: 3 products + 3 adds, no activation node
-    assert sum(i.endswith("op") for i in got["neuron 0 of layer 2"]) == 6
+    assert sum(i.endswith("op") for i in got["neuron 1 of layer 2"]) == 6
     # layer and model boxes hold nothing directly: everything is in a neuron
-    assert got["0: Layer(2 -> 3, tanh)"] == [] and got["MLP(2 -> 3 -> 1)"] == []
+    assert got["layer 1 (2 -> 3, tanh)"] == [] and got["MLP(2 -> 3 -> 1)"] == []
     # the sample's numbers and the loss ops stay outside every box
     inside = {i for ids in got.values() for i in ids}
     outside = [labels[i] for i in labels if i not in inside and not i.endswith("op")]
@@ -136,16 +122,26 @@ def test_tensor_mlp_boxes_linear_and_activation_modules_and_leaves_the_data_outs
         loss = nn.mse(model(X), y)
     src = draw_graph(loss, modules=rec, params=dict(model.named_parameters()), grads="computed").source
     got, labels = boxes(src), node_labels(src)
-    assert list(got) == ["TensorMLP", "0: Linear(2 -> 3)", "1: Tanh()", "2: Linear(3 -> 1)"]
-    for name, key in (("0: Linear(2 -> 3)", "0"), ("2: Linear(3 -> 1)", "2")):
+    assert list(got) == ["TensorMLP", "layer 1 (2 -> 3)", "tanh", "layer 2 (3 -> 1)"]
+    for name, key in (("layer 1 (2 -> 3)", "0"), ("layer 2 (3 -> 1)", "2")):
         texts = [labels[i] for i in got[name]]
         assert any(t.startswith(f"{key}.weight") for t in texts) and any(t.startswith(f"{key}.bias") for t in texts)
         ops = sorted(labels[i] for i in got[name] if i.endswith("op"))
         assert ops == ["+", "matmul", "transpose(1, 0)"]  # x W^T + b
-    assert [labels[i] for i in got["1: Tanh()"] if i.endswith("op")] == ["tanh"]
+    assert [labels[i] for i in got["tanh"] if i.endswith("op")] == ["tanh"]
     inside = {i for ids in got.values() for i in ids}
     data_leaf = [i for i, t in labels.items() if t.startswith("(4, 2)")]
     assert data_leaf and not set(data_leaf) & inside
+    # Without params=, the model's own parameters get people's names over their keys.
+    plain = draw_graph(loss, modules=rec, grads="computed").source
+    named = {tuple(cells(plain, i)[0].split("\n")) for i in dot_read_ids(plain) if cells(plain, i)[:1] and cells(plain, i)[0].startswith(("W", "b"))}
+    assert named == {("W1", "0.weight"), ("b1", "0.bias"), ("W2", "2.weight"), ("b2", "2.bias")}
+
+
+def dot_read_ids(source: str) -> List[str]:
+    from dot_read import dot_nodes
+
+    return [k for k in dot_nodes(source) if not k.endswith("op")]
 
 
 def test_a_batch_through_a_scalar_model_gets_one_box_per_call() -> None:
@@ -155,6 +151,7 @@ def test_a_batch_through_a_scalar_model_gets_one_box_per_call() -> None:
         loss = outs[0] + outs[1]
     labels = list(boxes(draw_graph(loss, modules=rec).source))
     assert "MLP(1 -> 1)  (call 1 of 2)" in labels and "MLP(1 -> 1)  (call 2 of 2)" in labels
+    assert "layer 1 (1 -> 1, linear)  (call 2 of 2)" in labels
 
 
 def test_clustered_drawings_are_byte_identical_across_runs() -> None:
@@ -199,13 +196,15 @@ def test_collapse_draws_the_lecture_mlp_as_three_layers_and_it_renders(tmp_path:
     # the output node shows the model's output and d out/d out = 1
     assert f"data {out.data:.4f}" in texts[2] and "grad 1.0000" in texts[2]
     # every hidden value flows on: 16 values from layer to layer
-    assert re.findall(r"(c\d+) -> (c\d+) \[label=\"(\d+) values\"\]", g.source) == [
+    assert re.findall(r"(c\d+) -> (c\d+) \[label=<(\d+) values>\]", g.source) == [
         (list(modules)[0], list(modules)[1], "16"), (list(modules)[1], list(modules)[2], "16")]
     assert boxes(g.source) == {"MLP(2 -> 16 -> 16 -> 1)": list(modules)}
     if not available_renderers():
         pytest.skip("no Graphviz renderer")
     svg = html.unescape(g.save(tmp_path / "mlp.svg").read_text())
-    assert "2: Layer(16 -> 16, tanh)" in svg and "800 nodes" in svg
+    assert "layer 2 (16 -> 16, tanh)" in svg and "800 nodes" in svg
+    # the layers read as people name them, in order
+    assert [t.split(" (")[0] for t in texts] == ["layer 1", "layer 2", "layer 3"]
 
 
 def test_collapse_to_neurons_shows_each_neurons_output_and_gradient() -> None:
@@ -217,10 +216,14 @@ def test_collapse_to_neurons_shows_each_neurons_output_and_gradient() -> None:
     hidden = np.tanh(state["0.weight"] @ x + state["0.bias"])  # numpy, from the weights
     out = state["2.weight"] @ hidden + state["2.bias"]
     dloss_dout = 2 * (out[0] - 1.0)
-    neurons = {re.match(r"(neuron \d+ of layer \d+)", t).group(1): t for k, t in labels.items() if k.startswith("c")}
+    neurons = {re.match(r"(neuron \d+ of layer \d+)", t).group(1): t for k, t in labels.items()
+               if k.startswith("c") and t.startswith("neuron")}
     assert len(neurons) == 4
+    # the loss is drawn as one node too, with the loss and d loss/d loss = 1
+    (loss,) = [t for k, t in labels.items() if k.startswith("c") and t.startswith("loss")]
+    assert loss.startswith("loss: sq_loss") and f"data {(out[0] - 1.0) ** 2:.4f}" in loss and "grad 1.0000" in loss
     for j in range(3):
-        text = neurons[f"neuron {j} of layer 0"]
+        text = neurons[f"neuron {j + 1} of layer 1"]
         assert f"data {hidden[j]:.4f}" in text
         assert f"grad {dloss_dout * state['2.weight'][0, j]:.4f}" in text
     # the parameter .grad fields were not touched: the gradients were simulated
@@ -232,8 +235,14 @@ def test_collapse_works_on_tensor_models_and_groups_by_module() -> None:
     X = np.random.default_rng(0).normal(size=(5, 4))
     g = draw_model(model, X, np.zeros(5, dtype=int), nn.cross_entropy, collapse=True)
     labels = [t for k, t in node_labels(g.source).items() if k.startswith("c")]
-    assert [t.split(" ")[0] for t in labels] == ["0:", "1:", "2:"]
-    assert "out (5, 3)" in labels[2]
+    # an activation module right after a layer is drawn with it; the loss is one node
+    assert [cells(g.source, k)[0] for k in node_labels(g.source) if k.startswith("c")] == [
+        "layer 1 (4 -> 8, relu)", "layer 2 (8 -> 3)", "loss: cross_entropy"]
+    assert "out (5, 8)" in labels[0] and "out (5, 3)" in labels[1] and "out ()" in labels[2]
+    # collapse='neuron' keeps them apart (a Tensor layer has no neurons: each module is a node)
+    apart = draw_model(model, X, np.zeros(5, dtype=int), nn.cross_entropy, collapse="neuron").source
+    assert [cells(apart, k)[0] for k in node_labels(apart) if k.startswith("c")] == [
+        "layer 1 (4 -> 8)", "relu", "layer 2 (8 -> 3)", "loss: cross_entropy"]
 
 
 def test_collapse_and_module_errors_say_what_to_do() -> None:

@@ -89,30 +89,8 @@ def fan_out() -> Dict[str, Value]:
 
 # ---------------------------------------------------------------------- reading DOT
 
-NODE = re.compile(r"^  (n\d+(?:op)?) \[(.*)\];$", re.M)
-EDGE = re.compile(r"^  (n\w+) -> (n\w+)(?: \[(.*)\])?;$", re.M)
-
-
-def dot_nodes(source: str) -> Dict[str, str]:
-    return {m[1]: m[2] for m in NODE.finditer(source)}
-
-
-def dot_edges(source: str) -> List[Tuple[str, str, str]]:
-    return [(m[1], m[2], m[3] or "") for m in EDGE.finditer(source)]
-
-
-def text_of(fragment: str) -> str:
-    """The visible text of an HTML-like label fragment."""
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
-
-
-def cells(source: str, node_id: str) -> List[str]:
-    return [text_of(c) for c in re.findall(r"<TD[^>]*>(.*?)</TD>", dot_nodes(source)[node_id])]
-
-
-def edge_label(attrs: str) -> str:
-    m = re.search(r"label=<(.*?)>(?:,|$)", attrs)
-    return text_of(m.group(1)) if m else ""
+import dot_read  # noqa: E402
+from dot_read import cells, dot_edges, dot_nodes, edge_label, fill, footer, footer_cells, op_label, text_of  # noqa: E402
 
 
 def ids(root: Value) -> Dict[int, str]:
@@ -142,25 +120,29 @@ def test_neuron_rows_roles_colours_and_legend() -> None:
     assert cells(src, nid[id(v["w2"])]) == ["w2", "data 1.0000", "grad 0.0000"]  # x2 = 0
     # Inputs take no gradient, and the drawing says so instead of showing 0.
     assert cells(src, nid[id(v["x1"])]) == ["x1", "data 2.0000", "no grad"]
-    # Role colours: inputs, parameters, intermediates, the output.
+    # Role colours: inputs, parameters, intermediates, the output; and a second cue, the outline.
     nodes = dot_nodes(src)
-    colour = {name: re.search(r'TABLE [^>]*BGCOLOR="([^"]+)"', nodes[nid[id(node)]]).group(1) for name, node in v.items()}
+    colour = {name: fill(src, nid[id(node)]) for name, node in v.items()}
     assert colour["x1"] == colour["x2"] == ROLE_COLORS["input"][0]
     assert colour["w1"] == colour["w2"] == colour["b"] == ROLE_COLORS["parameter"][0]
     assert colour["x1w1"] == colour["s"] == colour["n"] == ROLE_COLORS["intermediate"][0]
     assert colour["o"] == ROLE_COLORS["output"][0]
     assert len({colour["x1"], colour["w1"], colour["n"], colour["o"]}) == 4
+    assert 'STYLE="dashed"' in nodes[nid[id(v["x1"])]] and 'STYLE="dashed"' not in nodes[nid[id(v["w1"])]]
+    borders = {name: re.search(r'<TABLE BORDER="(\d)"[^>]*BGCOLOR', nodes[nid[id(v[name])]]).group(1) for name in ("w1", "n", "o")}
+    assert int(borders["n"]) < int(borders["w1"]) < int(borders["o"])  # intermediate, parameter, output
     # One op node per op, between a value and its inputs.
-    ops = sorted(re.search(r'label="([^"]+)"', a).group(1) for k, a in nodes.items() if k.endswith("op"))
+    ops = sorted(op_label(src, k) for k in nodes if k.endswith("op"))
     assert ops == ["*", "*", "+", "+", "tanh"]
     assert (nid[id(v["n"])], nid[id(v["o"])] + "op", "") in dot_edges(src)
     assert (nid[id(v["o"])] + "op", nid[id(v["o"])], "") in dot_edges(src)
-    # The legend names the roles present, in their colours, and only those.
-    legend = src.split("subgraph cluster_legend", 1)[1]
+    # The legend: one row under the graph, the roles present in their colours, and only those.
+    legend = footer(src)
+    assert footer_cells(src) == [ROLE_COLORS[r][1] for r in ("input", "parameter", "intermediate", "output")]
     for role in ("input", "parameter", "intermediate", "output"):
-        color, text = ROLE_COLORS[role]
-        assert f'fillcolor="{color}"' in legend and text in legend
-    assert "legend_constant" not in legend
+        assert f'BGCOLOR="{ROLE_COLORS[role][0]}"' in legend
+    assert ROLE_COLORS["constant"][1] not in footer_cells(src)
+    assert src.count("<TR>", src.index("  label=<")) == 2  # the footer's one row around the legend's one row
 
 
 def test_neuron_local_derivatives_on_edges() -> None:
@@ -179,7 +161,7 @@ def test_neuron_local_derivatives_on_edges() -> None:
     assert local("b", "n") == local("s", "n") == local("x1w1", "s") == "∂ 1.0000"
     # The engine computes no derivative for inputs that take no gradient: no label.
     assert local("x1", "x1w1") == "" and local("x2", "x2w2") == ""
-    assert "local derivative d(out)/d(in)" in src
+    assert "∂ = local derivative d(out)/d(in)" in footer_cells(src)
 
 
 def test_L_flow_parts_match_backward_and_computed_grads_match_stored() -> None:
@@ -233,12 +215,13 @@ def test_constants_are_small_ovals_with_their_number_and_no_edge_label() -> None
     consts = [f"n{i}" for i, n in enumerate(order) if not n._prev and not n.requires_grad]
     assert len(consts) == 3
     nodes = dot_nodes(src)
-    assert sorted(re.search(r'label="([^"]+)"', nodes[c]).group(1) for c in consts) == ["0.1000", "2.0000", "2.0000"]
+    assert sorted(op_label(src, c) for c in consts) == ["0.1000", "2.0000", "2.0000"]
     assert all("shape=ellipse" in nodes[c] and "TABLE" not in nodes[c] for c in consts)
     assert all(attrs == "" for a, _, attrs in dot_edges(src) if a in consts)
-    assert f'fillcolor="{ROLE_COLORS["constant"][0]}"' in src.split("cluster_legend")[1]
+    assert f'BGCOLOR="{ROLE_COLORS["constant"][0]}"' in footer(src) and "constant" in footer_cells(src)
     # The flow parts into x add up to x.grad: d/dx (2x)^2 + leaky(x) = 8x + 1.
     parts = [float(edge_label(attrs)[2:]) for a, _, attrs in dot_edges(src) if a == "n0"]
+    assert len(parts) == 2  # x * 2.0 and leaky_relu(x)
     assert sum(parts) == pytest.approx(x.grad) == pytest.approx(8 * 1.5 + 1)
 
 
@@ -256,12 +239,19 @@ def test_params_names_label_and_mark_parameters() -> None:
 
 
 def wire(attrs: str) -> Dict[str, str]:
-    """The green (value), red (gradient) and blue (local) lines of a circuit wire."""
+    """The value (blue), gradient (orange, after "← ") and local derivative (after "∂ ") of a
+    circuit wire, each a line of its label."""
+    from viz.graph import GRAD_COLOR, VALUE_COLOR
+
     got = {}
-    for color, name in (("#2e7d32", "value"), ("#c62828", "grad"), ("#1f4e99", "local")):
-        m = re.search(rf'<FONT COLOR="{color}">(.*?)</FONT>', attrs)
+    label = dot_read.label_html(attrs) or ""
+    for color, name in ((VALUE_COLOR, "value"), (GRAD_COLOR, "grad")):
+        m = re.search(rf'<FONT COLOR="{color}">(.*?)</FONT>', label)
         if m:
-            got[name] = text_of(m.group(1))
+            got[name] = text_of(m.group(1)).removeprefix("← ")
+    local = [line for line in text_of(label).split("\n") if line.startswith("∂")]
+    if local:
+        got["local"] = local[0]
     return got
 
 
@@ -273,14 +263,18 @@ def test_circuit_values_in_green_above_gradients_in_red_below() -> None:
     edges = {(a, b): attrs for a, b, attrs in dot_edges(src)}
     w = edges[(nid[id(v["a"])], nid[id(v["e"])] + "op")]
     assert wire(w) == {"value": "2.0000", "grad": "6.0000"}
-    assert w.index("#2e7d32") < w.index("<BR/>") < w.index("#c62828")  # green above red
+    from viz.graph import GRAD_COLOR, VALUE_COLOR
+
+    assert w.index(VALUE_COLOR) < w.index("<BR/>") < w.index(GRAD_COLOR)  # the value above, the gradient below
+    assert "← 6.0000" in edge_label(w)  # not colour alone: the gradient's arrow says "backward"
     # An interior value travels from its gate to the next: e = a*b into the + gate.
     assert wire(edges[(nid[id(v["e"])] + "op", nid[id(v["d"])] + "op")]) == {"value": "-6.0000", "grad": "-2.0000"}
     # The output wire ends at the output's name, with its value and gradient 1.
     assert wire(edges[(nid[id(v["L"])] + "op", nid[id(v["L"])])]) == {"value": "-8.0000", "grad": "1.0000"}
-    assert "value (forward)" in src and "gradient (backward)" in src
-    # Gates, not boxes: no table rows in the circuit style.
-    assert "<TABLE" not in src
+    assert "value (forward)" in footer_cells(src) and "← gradient (backward)" in footer_cells(src)
+    # Gates, not boxes: the ops are circles, and no value has a data cell (values are on the wires).
+    assert all("shape=circle" in a for k, a in dot_nodes(src).items() if k.endswith("op"))
+    assert "data " not in src
 
 
 def test_circuit_fan_out_branch_carries_the_total_and_its_wires_the_parts() -> None:
@@ -305,7 +299,7 @@ def test_circuit_fan_out_branch_carries_the_total_and_its_wires_the_parts() -> N
     b = a + a
     b.backward()
     src = draw_graph(b, style="circuit").source
-    assert text_of(re.search(r"label=<(.*)>", dot_nodes(src)["n0"]).group(1)) == "a2.0000"
+    assert cells(src, "n0") == ["a", "grad 2.0000"]
     assert [wire(attrs)["grad"] for a_, _, attrs in dot_edges(src) if a_ == "n0"] == ["1.0000", "1.0000"]
 
 
@@ -393,7 +387,7 @@ def test_graph_drawing_imports_nothing_that_mutates_graphs() -> None:
     import viz
 
     names = set()
-    for stem in ("graph", "nodes", "render", "frames", "clusters"):  # the graph-drawing modules
+    for stem in ("graph", "nodes", "render", "frames", "clusters", "steps", "layout", "text", "legibility"):  # the graph-drawing modules
         path = Path(viz.__file__).parent / f"{stem}.py"
         names |= set(re.findall(r"^\s*(?:from|import) ([\w.]+)", path.read_text(), flags=re.M))
     project = {n for n in names if n.split(".")[0] in ("autograd_lite", "nn")}
@@ -493,25 +487,34 @@ def test_flow_parts_sum_to_each_nodes_gradient(build: Callable[[], Value]) -> No
             assert received[i] == pytest.approx(node.grad, rel=1e-12, abs=1e-12), (i, node)
 
 
-def test_frames_highlight_the_running_rule_and_grey_incomplete_grads() -> None:
+def test_frames_highlight_the_running_rule_and_mark_incomplete_grads_by_style() -> None:
+    from viz.graph import GRAD_COLOR, HIGHLIGHT, PENDING
+
     v = lecture_L()
     frames = backward_frames(v["L"])
     nid = ids(v["L"])
     assert [f.info["step"] for f in frames] == [1, 2, 3]
     first = frames[0].source
     # Step 1: L's * rule runs, with upstream gradient 1, sending f = -2 to d and d = 4 to f.
-    assert "backward step 1 of 3: the * rule of L sends its gradient 1.0000" in first
-    assert first.count('BORDER="3"') == 1 and 'BORDER="3"' in dot_nodes(first)[nid[id(v["L"])]]
-    assert "<B>grad 1.0000</B>" in dot_nodes(first)[nid[id(v["L"])]]
-    hot = [(a, edge_label(attrs)) for a, b, attrs in dot_edges(first) if "penwidth=2" in attrs]
+    assert footer_cells(first)[0] == "step 1 of 3: the * rule of L sends its gradient 1.0000 to d and f"
+    assert frames[0].info["caption"] == footer_cells(first)[0]
+    # The running node: a ring in the gradient colour (drawn only then), its gradient bold on yellow.
+    rings = [k for k, a in dot_nodes(first).items() if f'COLOR="{GRAD_COLOR}"><TR><TD><TABLE' in a]
+    assert rings == [nid[id(v["L"])]]
+    assert f'BGCOLOR="{HIGHLIGHT}"><B>grad 1.0000</B>' in dot_nodes(first)[nid[id(v["L"])]]
+    assert "penwidth=3" in dot_nodes(first)[nid[id(v["L"])] + "op"]
+    hot = [(a, edge_label(attrs)) for a, b, attrs in dot_edges(first) if "penwidth=3" in attrs]
     assert hot == [(nid[id(v["d"])], "← -2.0000"), (nid[id(v["f"])], "← 4.0000")]
-    # Not yet reached: a's gradient is grey; d's (complete after step 1) is not.
-    grey = '<FONT COLOR="#9e9e9e">'
-    assert grey + "grad 0.0000" in dot_nodes(first)[nid[id(v["a"])]]
-    assert grey not in dot_nodes(first)[nid[id(v["d"])]]
+    assert all("<B>" in attrs for a, b, attrs in dot_edges(first) if "penwidth=3" in attrs)  # bold, not colour alone
+    # Not complete yet: italics and a trailing "…", in black (contrast), never faint grey.
+    assert cells(first, nid[id(v["a"])])[-1] == f"grad 0.0000 {PENDING}"
+    assert f"<I>grad 0.0000 {PENDING}</I>" in dot_nodes(first)[nid[id(v["a"])]]
+    assert cells(first, nid[id(v["d"])])[-1] == "grad -2.0000"  # complete after step 1
+    assert "#9e9e9e" not in first
     last = frames[-1].source
-    assert grey not in "".join(dot_nodes(last)[nid[id(v[k])]] for k in ("a", "b", "c", "f", "e", "d", "L"))
+    assert PENDING not in "".join(cells(last, nid[id(v[k])])[-1] for k in ("a", "b", "c", "f", "e", "d", "L"))
     assert cells(last, nid[id(v["a"])])[-1] == "grad 6.0000"
+    assert f"grad {PENDING} = not complete yet" in footer_cells(first)
 
 
 # ---------------------------------------------------------------------- text
@@ -547,7 +550,7 @@ def test_no_recursion_even_with_a_tiny_recursion_limit() -> None:
         text = to_text(y, max_nodes=2000)
     finally:
         sys.setrecursionlimit(limit)
-    assert src.count("label=\"sin\"") == 1500 and len(text.splitlines()) == 1501
+    assert src.count("label=<sin>") == 1500 and len(text.splitlines()) == 1501
 
 
 # ---------------------------------------------------------------------- size guard
@@ -644,8 +647,9 @@ def _check_render(graph: DotGraph, tmp_path: Path, renderer: str) -> None:
         assert len(data) > 1000
     svg = (tmp_path / f"neuron_{renderer}.svg").read_text()
     # The laid-out picture holds the slide's numbers and names.
-    for text in ("data 0.7071", "grad 0.5000", "w1", "tanh", "legend"):
+    for text in ("data 0.7071", "grad 0.5000", "w1", "tanh", "parameter", "input (data)"):
         assert text in svg, text
+    assert "<title>" not in svg  # no internal ids ("n2op") on hover
 
 
 def test_render_svg_png_pdf_through_system_dot(system_dot: str, tmp_path: Path) -> None:
@@ -712,7 +716,7 @@ def test_save_frames_writes_numbered_svgs_a_gif_and_an_offline_html_stepper(tmp_
     paths = save_frames(frames, tmp_path / "frames", gif=True)
     names = [p.name for p in paths]
     assert names == [f"frame_{k:03d}.svg" for k in range(1, 6)] + ["backward.html", "backward.gif"]
-    assert "backward step 3 of 5" in paths[2].read_text()
+    assert "step 3 of 5: the + rule of" in paths[2].read_text()
     page = (tmp_path / "frames" / "backward.html").read_text()
     assert page.count("<svg") == len(frames) == 5
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page
@@ -723,6 +727,11 @@ def test_save_frames_writes_numbered_svgs_a_gif_and_an_offline_html_stepper(tmp_
 
     gif = Image.open(io.BytesIO((tmp_path / "frames" / "backward.gif").read_bytes()))
     assert gif.n_frames == 5
+    durations = []
+    for k in range(gif.n_frames):
+        gif.seek(k)
+        durations.append(gif.info["duration"])
+    assert durations == [1200] * 4 + [4000]  # the last frame holds
     with pytest.raises(ValueError, match=r"save_frames: got no frames"):
         save_frames([], tmp_path)
 
@@ -731,12 +740,17 @@ def test_docstring_examples_of_viz() -> None:
     import doctest
 
     import viz
+    import viz.clusters
     import viz.frames
     import viz.graph
+    import viz.layout
+    import viz.legibility
     import viz.nodes
     import viz.render
+    import viz.steps
+    import viz.text
 
-    for module in (viz, viz.graph, viz.nodes, viz.render, viz.frames):
+    for module in (viz, viz.graph, viz.nodes, viz.render, viz.frames, viz.steps, viz.legibility, viz.text, viz.clusters, viz.layout):
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
     assert doctest.testmod(viz.graph).attempted >= 10

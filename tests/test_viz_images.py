@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from viz import style
+
 import nn
 from autograd_lite import Tensor
 from viz import PCA, pca, plot_images, plot_matrix, plot_pca
@@ -25,9 +27,11 @@ def test_plot_images_draws_each_image_with_its_label_and_marks_wrong_predictions
     for k, ax in enumerate(shown):
         np.testing.assert_array_equal(ax.images[0].get_array(), X[k].reshape(8, 8))
         title = ax.title
-        assert title.get_text() == f"{y[k]} (pred {pred[k]})"
         wrong = k in (2, 7)
-        assert (title.get_color() == "#c62828") == wrong
+        # a right prediction shows the label; a wrong one "true → predicted", in dark red and framed
+        assert title.get_text() == (f"{y[k]} → {pred[k]}" if wrong else f"{y[k]}")
+        assert (title.get_color() == style.TEXT_RED) == wrong
+        assert all(sp.get_visible() for sp in ax.spines.values()) == wrong
     # one grey scale for all: the data's range
     assert {ax.images[0].get_clim() for ax in shown} == {(float(X[:12].min()), float(X[:12].max()))}
 

@@ -232,7 +232,12 @@ def test_plot_gradient_flow_draws_the_norms_per_layer():
     maxes, means = ax.containers  # two bar groups, drawn max first (behind)
     assert [b.get_height() for b in means] == [s.mean for s in stats.values()]
     assert [b.get_height() for b in maxes] == [s.max for s in stats.values()]
-    assert [t.get_text() for t in ax.get_xticklabels()] == list(stats)
+    # the lectures' names for the weight matrices, in order from the input; keys on request
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"W{k}" for k in range(1, len(stats) + 1)]
+    assert list(stats)[:2] == ["0.weight", "2.weight"]
+    keyed = plot_gradient_flow(model, names="keys")
+    assert [t.get_text() for t in keyed.get_xticklabels()] == list(stats)
+    assert maxes[0].get_hatch() and not means[0].get_hatch()  # max and mean differ by more than shade
     assert ax.get_yscale() == "log"
     assert ax.get_ylabel() and ax.get_xlabel()
     import matplotlib.pyplot as plt
@@ -274,7 +279,8 @@ def test_plot_dead_relus_bars_and_counts():
     ax = plot_dead_relus(model, X)
     (bars,) = ax.containers
     assert [b.get_height() for b in bars] == list(fractions.values())
-    assert [t.get_text() for t in ax.get_xticklabels()] == list(fractions)
+    assert list(fractions) == ["1 (relu)", "3 (relu)"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["layer 1", "layer 2"]  # hidden layers 1 and 2
     texts = [t.get_text() for t in ax.texts]
     assert texts[1] == "4/4" and texts[0] == f"{round(fractions['1 (relu)'] * 8)}/8"
 
@@ -299,7 +305,8 @@ def test_activation_hist_counts_equal_numpy_histograms():
     for ax, (name, a) in zip(fig.axes, expected):
         counts, _ = np.histogram(a.ravel(), bins=20, range=(a.min(), a.max()))
         assert [p.get_height() for p in ax.patches] == counts.tolist()
-        assert ax.get_title() == name
+        assert name in ("1 (relu)", "3 (relu)")
+        assert ax.get_title() == {"1 (relu)": "hidden layer 1 (ReLU)", "3 (relu)": "hidden layer 2 (ReLU)"}[name]
 
 
 def test_saturated_tanh_net_piles_its_activations_at_the_ends():
@@ -314,7 +321,8 @@ def test_saturated_tanh_net_piles_its_activations_at_the_ends():
         assert (heights[0] + heights[-1]) / sum(heights) > 0.7  # the two end bins hold most of it
         sat = saturation("tanh", a)
         assert sat == float(np.mean(np.abs(a) > 0.99)) and sat > 0.5
-        assert ax.get_title() == f"{name}: {sat:.0%} saturated"
+        shown = {"1 (tanh)": "hidden layer 1 (tanh)", "3 (tanh)": "hidden layer 2 (tanh)"}[name]
+        assert ax.get_title() == f"{shown}:\n{sat:.0%} saturated"
 
 
 def test_activation_hist_on_given_axes_and_bad_arguments():

@@ -88,7 +88,9 @@ def test_lesson5_grid_equals_the_closed_form_loss_everywhere():
     assert s.Z.shape == (80, 80)
     w1, w2 = np.meshgrid(ws, ws)  # Z[i, j]: W1 = xs[j], W2 = ys[i]
     np.testing.assert_allclose(s.Z, closed_form_1_1_1(w1, w2, X, y), rtol=1e-12, atol=1e-12)
-    assert s.names == ("0.weight[0, 0]", "2.weight[0, 0]")
+    assert s.names == ("W1", "W2") and s.keys == ("0.weight[0, 0]", "2.weight[0, 0]")  # people's names, and the keys
+    keyed = loss_surface(model, mse, (X, y), grid=(ws[:3], ws[:3]), names="keys", progress=False)
+    assert keyed.names == ("0.weight[0, 0]", "2.weight[0, 0]")
 
 
 def test_scalar_track_grid_equals_the_closed_form_loss():
@@ -492,7 +494,8 @@ def test_contour_draws_levels_labels_colorbar_and_the_model(small_surface):
     ax = plot_contour(small_surface, levels=12)
     sets = [c for c in ax.collections if isinstance(c, ContourSet)]
     assert len(sets) == 1 and len(sets[0].levels) >= 5
-    assert ax.get_xlabel() == "0.weight[0, 0]" and ax.get_ylabel() == "2.weight[0, 0]"
+    assert ax.get_xlabel() == "W1" and ax.get_ylabel() == "W2"  # lesson 5's symbols, not state-dict keys
+    assert ax.get_title() == "loss over (W1, W2)"
     assert len(ax.figure.axes) == 2  # the colorbar
     (center,) = [line for line in ax.lines if line.get_gid() == "center"]
     assert tuple(center.get_xydata()[0]) == small_surface.center
@@ -514,9 +517,10 @@ def test_trajectories_over_a_contour(small_surface):
         np.testing.assert_array_equal(line.get_xydata(), path)
         np.testing.assert_array_equal(start.get_xydata()[0], path[0])
         np.testing.assert_array_equal(end.get_xydata()[0], path[-1])
-        assert start.get_color() == line.get_color()
+        assert start.get_markeredgecolor() == line.get_color()  # a hollow circle in the run's colour
     assert lines[0].get_color() != lines[1].get_color()  # coloured by run
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["run 1", "run 2"]
+    # the runs, then what the markers mean (the legend sits beside the contours)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["the model", "run 1", "run 2", "start", "end"]
     assert ax.collections  # the surface's contours are under the paths
 
 
@@ -559,7 +563,10 @@ def test_interpolation_plot():
     ax = plot_interpolation(line)
     (curve,) = [ln for ln in ax.lines if ln.get_gid() == "line"]
     np.testing.assert_array_equal(curve.get_xydata(), np.stack([line.t, line.loss], axis=1))
-    assert {ln.get_gid() for ln in ax.lines} == {"line", "model_a", "model_b"}
+    assert {ln.get_gid() for ln in ax.lines} == {"line", "model_a", "model_b", "mark_a", "mark_b"}
+    marks = {ln.get_gid(): ln for ln in ax.lines}
+    assert tuple(marks["mark_b"].get_xydata()[0]) == (1.0, pytest.approx(np.interp(1.0, line.t, line.loss)))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["loss along the line", "model a (t = 0)", "model b (t = 1)"]
 
 
 def test_results_are_plain_data(small_surface):
@@ -574,3 +581,79 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(viz.landscape)
     assert result.attempted >= 4 and result.failed == 0
+
+
+# ---------------------------------------------------------------------- a run on its surface, in one call
+
+
+def _two_weight_run(epochs=6, start=-1.8):
+    X, y = lesson5_data(200)
+    model = nn.TensorMLP(1, [1, 1], activation="tanh", bias=False)
+    model.load_state_dict({"0.weight": np.array([[start]]), "2.weight": np.array([[start]])})
+    h = fit(model, mse, nn.Batches(X, y, batch_size=50, seed=0), SGD(model.parameters(), lr=0.05), epochs=epochs,
+            snapshot_every=4, log_every=0, progress=False)
+    return model, X, y, h
+
+
+def test_params_are_required_unless_the_model_has_two_numbers():
+    X, y = regression(nin=2)
+    model = nn.TensorMLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"which two parameters\? this model has 13 numbers \(W1 = 0.weight \(3, 2\), "
+                                         r"b1 = 0.bias \(3,\), W2 = 2.weight \(1, 3\), b2 = 2.bias \(1,\)\); pass params"):
+        loss_surface(model, mse, (X, y), n=3, progress=False)
+    s = loss_surface(model, mse, (X, y), params=("0.weight[1, 0]", "2.bias[0]"), n=3, progress=False)
+    assert s.names == ("W1[1, 0]", "b2") and s.keys == ("0.weight[1, 0]", "2.bias[0]")
+    s = loss_surface(model, mse, (X, y), params=("0.weight[1, 0]", "2.bias[0]"), n=3, names=("v", "c"), progress=False)
+    assert s.names == ("v", "c")
+    with pytest.raises(ValueError, match="names must be 'people'"):
+        loss_surface(model, mse, (X, y), params=("0.weight[1, 0]", "2.bias[0]"), n=3, names="nicknames")
+
+
+def test_the_grid_covers_the_paths_with_a_margin_by_default():
+    model, X, y, h = _two_weight_run()
+    path = trajectory(h, ("0.weight[0, 0]", "2.weight[0, 0]"))
+    s = loss_surface(model, mse, (X, y), n=11, paths=h, progress=False)
+    lo, hi = np.minimum(path.min(axis=0), s.center), np.maximum(path.max(axis=0), s.center)
+    pad = 0.15 * (hi - lo)
+    np.testing.assert_allclose([s.xs[0], s.ys[0]], lo - pad)
+    np.testing.assert_allclose([s.xs[-1], s.ys[-1]], hi + pad)
+    assert np.isfinite(s.loss_at(path[:, 0], path[:, 1])).all()  # every point of the run is on the grid
+    # a run far from the model is covered too, where the default +-1 around the model is not
+    far = np.array([[s.center[0] - 3.0, s.center[1] + 2.0], s.center])
+    wide = loss_surface(model, mse, (X, y), n=5, paths=far, progress=False)
+    assert np.isfinite(wide.loss_at(far[:, 0], far[:, 1])).all()
+    small = loss_surface(model, mse, (X, y), n=5, progress=False)
+    assert not np.isfinite(small.loss_at(far[:1, 0], far[:1, 1])).all()
+    np.testing.assert_allclose([small.xs[0], small.xs[-1]], [s.center[0] - 1.0, s.center[0] + 1.0])
+    # arrays and lists of runs work too
+    s2 = loss_surface(model, mse, (X, y), n=11, paths=[path, path[:2]], progress=False)
+    np.testing.assert_allclose(s2.xs, s.xs)
+
+
+def test_a_history_goes_on_the_contours_in_one_call():
+    model, X, y, h = _two_weight_run()
+    s = loss_surface(model, mse, (X, y), n=9, paths=h, progress=False)
+    expected = trajectory(h, s)
+    for ax in (plot_contour(s, path=h, labels=["SGD"]), plot_trajectory(h, surface=s, labels=["SGD"]),
+               plot_trajectory(h, labels=["SGD"])):  # a model of two numbers needs no surface
+        (line,) = [ln for ln in ax.lines if ln.get_gid() == "trajectory"]
+        np.testing.assert_array_equal(line.get_xydata(), expected)
+        assert "SGD" in [t.get_text() for t in ax.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="needs the plane to draw it on"):
+        X2, y2 = regression(nin=2)
+        big = nn.TensorMLP(2, [3, 1], seed=0)
+        hb = fit(big, mse, (X2, y2), SGD(big.parameters(), lr=0.01), epochs=2, snapshot_every=1, log_every=0, progress=False)
+        plot_trajectory(hb)
+
+
+def test_a_3d_path_is_drawn_above_its_surface_with_a_shadow():
+    model, X, y, h = _two_weight_run()
+    s = loss_surface(model, mse, (X, y), n=9, paths=h, progress=False)
+    ax = plot_surface3d(s)
+    plot_trajectory(h, ax=ax, surface=s)
+    assert ax.computed_zorder is False
+    (surface,) = ax.collections
+    path = [ln for ln in ax.lines if ln.get_gid() == "trajectory"][0]
+    shadow = [ln for ln in ax.lines if ln.get_gid() == "shadow"][0]
+    assert path.get_zorder() > shadow.get_zorder() > surface.get_zorder()
+    assert np.all(shadow.get_data_3d()[2] <= s.Z.min())  # on the floor of the box, under the surface

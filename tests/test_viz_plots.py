@@ -19,6 +19,7 @@ from autograd_lite import Value, no_grad
 from nn.data import Batches, house_prices, mean_data, moons
 from nn.layers import TensorMLP
 from nn.losses import mse
+from viz import style
 from nn.metrics import accuracy
 from nn.optim import SGD
 from nn.scalar import MLP
@@ -81,12 +82,14 @@ def test_history_per_step_train_val_and_metric(trained):
     np.testing.assert_array_equal(lines["val"].get_ydata(), h.val_loss)
     # the metric lives on a twin y axis sharing x
     twins = [a for a in ax.figure.axes if a is not ax]
-    assert len(twins) == 1 and twins[0].get_ylabel() == "acc"
+    assert len(twins) == 1 and twins[0].get_ylabel() == "accuracy"  # the metric's people's name
     metric_lines = lines_by_gid(twins[0])
     np.testing.assert_array_equal(metric_lines["metric"].get_ydata(), h.metrics["acc"])
     np.testing.assert_array_equal(metric_lines["val_metric"].get_ydata(), h.val_metrics["acc"])
     np.testing.assert_array_equal(metric_lines["metric"].get_xdata(), ends)
-    assert legend_texts(ax) == ["train", "val", "acc", "val_acc"]
+    # one legend for both y axes, on the twin (drawn last: no curve is painted over it)
+    assert ax.get_legend() is None
+    assert legend_texts(twins[0]) == ["training loss", "validation loss", "training accuracy", "validation accuracy"]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("step", "loss")
 
 
@@ -99,7 +102,7 @@ def test_history_per_epoch_from_history_or_dict_is_the_same(trained):
         np.testing.assert_array_equal(lines["train"].get_ydata(), h.epoch_loss)
         np.testing.assert_array_equal(lines["val"].get_ydata(), h.val_loss)
         assert ax.get_xlabel() == "epoch"
-        assert legend_texts(ax) == ["mse", "val"]
+        assert legend_texts(ax) == ["mse", "validation loss"]
 
 
 def test_history_without_validation_has_no_legend_and_no_twin():
@@ -169,10 +172,16 @@ def test_history_several_runs_from_histories_and_a_2d_array(trained):
     # each run: its train curve and its dashed validation curve
     assert len(ax.get_lines()) == 4 and len(ax.figure.axes) == 1
     np.testing.assert_array_equal(lines_by_gid(ax)["run1"].get_ydata(), h.loss)
-    assert lines_by_gid(ax)["run0_val"].get_linestyle() == "--"
+    assert lines_by_gid(ax)["run0_val"].get_linestyle() == ":"
     table = np.arange(12.0).reshape(3, 4) + 1
     ax = plot_history(table, label=["a", "b", "c"])
     assert [list(line.get_ydata()) for line in ax.get_lines()] == table.tolist()
+    # a few named runs: the palette's series, told apart by line style and marker as well as colour
+    looks = [(line.get_color(), line.get_marker()) for line in ax.get_lines()]
+    assert looks == [(style.series(i)["color"], style.series(i)["marker"]) for i in range(3)]
+    assert len({str(line.get_linestyle()) for line in ax.get_lines()}) == 3
+    with pytest.raises(ValueError, match="too many for a legend"):
+        plot_history(np.ones((11, 3)), label=[str(i) for i in range(11)])
     assert legend_texts(ax) == ["a", "b", "c"]
 
 
@@ -225,8 +234,10 @@ def test_predictions_house_prices_in_thousands():
     identity = lines_by_gid(ax)["identity"]
     low = min(actual.min(), predicted.min()) / 1000
     high = max(actual.max(), predicted.max()) / 1000
-    np.testing.assert_allclose(identity.get_xdata(), [low, high])
-    np.testing.assert_allclose(identity.get_ydata(), [low, high])  # y = x
+    pad = 0.06 * (high - low)  # the view reaches a little past the extreme points
+    np.testing.assert_allclose(identity.get_xdata(), [low - pad, high + pad])
+    np.testing.assert_allclose(identity.get_ydata(), [low - pad, high + pad])  # y = x
+    assert ax.get_xlim() == pytest.approx((low - pad, high + pad))
     assert f"{sk_r2(actual, predicted[:, 0]):.3f}" in ax.get_title()
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("actual (k$)", "predicted (k$)")
 
@@ -272,7 +283,7 @@ def test_weights_images_equal_the_weights_on_both_engines():
             assert image.get_clim() == pytest.approx((-limit, limit))  # symmetric around 0
             assert image.colorbar is not None  # one colorbar per layer
         images[model.engine] = [im.get_array() for im in shown]
-        assert fig.axes[0].get_xlabel() == "input" and fig.axes[0].get_ylabel() == "output"
+        assert fig.axes[0].get_xlabel() == "input unit" and fig.axes[0].get_ylabel() == "output unit"
     for a, b in zip(images["value"], images["tensor"]):
         np.testing.assert_array_equal(a, b)
 
@@ -461,21 +472,26 @@ def test_plot_descent_1d_lesson1():
     x = mean_data(10, seed=4)
     loss = mean_loss(x)
     path = descend_1d(loss, -0.5, 0.05, 5)
-    ax = plot_descent_1d(loss, path, marks={"empirical mean": (x.mean(), "b*"), "true mean": (2.0, "g*")}, xlabel="mu")
+    ax = plot_descent_1d(loss, path, marks={"empirical mean": x.mean(), "true mean": 2.0}, xlabel="mu")
     lines = lines_by_gid(ax)
     direct = lambda mus: 0.5 * ((x[:, None] - np.asarray(mus)[None, :]) ** 2).sum(axis=0)  # numpy, no engine
     steps = lines["path"]
     np.testing.assert_array_equal(steps.get_xdata(), path)
     np.testing.assert_allclose(steps.get_ydata(), direct(path), rtol=1e-12)
     assert (steps.get_marker(), steps.get_linestyle()) == ("*", ":")
-    assert matplotlib.colors.to_rgb(steps.get_color()) == (1.0, 0.0, 0.0)
+    assert steps.get_color() == style.VERMILLION  # the lesson's red stars, in the palette's red
     curve = lines["loss"]
     np.testing.assert_allclose(curve.get_ydata(), direct(curve.get_xdata()), rtol=1e-12)
     assert curve.get_xdata().min() <= path.min() and curve.get_xdata().max() >= max(path.max(), 2.0)
     mean_mark = lines["mark:empirical mean"]
     assert (mean_mark.get_xdata()[0], mean_mark.get_ydata()[0]) == pytest.approx((x.mean(), direct([x.mean()])[0]))
-    assert matplotlib.colors.to_rgb(mean_mark.get_color()) == (0.0, 0.0, 1.0)
-    assert matplotlib.colors.to_rgb(lines["mark:true mean"].get_color()) == pytest.approx((0.0, 0.5, 0.0))
+    # the two means: different shapes and colours, and neither is the steps' star
+    true_mark = lines["mark:true mean"]
+    assert mean_mark.get_color() != true_mark.get_color()
+    assert len({mean_mark.get_marker(), true_mark.get_marker(), "*"}) == 3
+    # a format string still picks the look
+    own = lines_by_gid(plot_descent_1d(loss, path, marks={"true mean": (2.0, "g^")}))["mark:true mean"]
+    assert (own.get_marker(), own.get_color()) == ("^", "g")
     assert legend_texts(ax) == ["loss", "descent steps", "empirical mean", "true mean"]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("mu", "loss")
 
@@ -495,7 +511,7 @@ def test_descent_1d_bad_input():
     with pytest.raises(ValueError, match="nan"):
         plot_descent_1d(loss, [0.0, float("nan")])
     with pytest.raises(TypeError, match=r"\(x, format\)"):
-        plot_descent_1d(loss, [0.0, 1.0], marks={"mean": 2.0})
+        plot_descent_1d(loss, [0.0, 1.0], marks={"mean": (2.0, 3)})
     assert plt.get_fignums() == []
     assert len(descend_1d(loss, 0.0, 0.1, 0)) == 1  # no steps: just the start
 

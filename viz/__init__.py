@@ -3,15 +3,19 @@
 Graphs (graphviz):
 
 >>> from autograd_lite import Value
->>> from viz import draw_graph, backward_frames, save_frames, to_text
+>>> from viz import draw_graph, backward_frames, backward_steps, save_frames, to_text
 >>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
 >>> y = (x * w).tanh(); y.label = "y"
 >>> g = draw_graph(y, grads="computed", edge_labels="flow")   # .source, .save("y.svg")
 >>> len(backward_frames(y))                                   # one frame per local rule
 2
+>>> print(backward_steps(y)[0].formula)                       # each step with the engine's rule
+y = tanh(x * w)
 
 Rendering uses the system ``dot`` when it is on PATH, else pygraphviz
-(``pip install "autograd-lite[render]"``); ``to_text`` needs neither. ``Value`` and
+(``pip install "autograd-lite[render]"``); ``to_text`` and ``backward_steps`` need neither.
+Drawings are made for a projector (``viz.layout``, ``viz.legibility``); ``inputs=[x1, x2]``
+marks the leaves that are data; micrograd's own Values are drawn too. ``Value`` and
 ``Tensor`` graphs are drawn alike (a Tensor's row adds its shape). ``draw_model(model, x)``
 boxes the nodes by module (``collapse=True``: one node per layer).
 
@@ -33,6 +37,9 @@ Figures (matplotlib; each takes ``ax=None`` and returns its Axes or Figure, neve
   grid of panels elsewhere); ``PARAM_NAMES`` and ``PARAM_KEYS`` (the 7 parameters'
   names and state-dict entries)                                            (viz.interact)
 * ``predict(model, X)``: a float64 (N, nout) array from either engine, under no_grad
+* ``style``: the one colour-blind-safe palette (colours, line styles, markers in order)
+  and the lecture look every figure is drawn in; ``place_legend(ax)``: a legend where it
+  covers no data (a free corner, else beside the Axes)
 
 viz only reads: nothing here changes a ``.grad``, a node, or (after it returns) a model.
 """
@@ -56,9 +63,11 @@ from .descent import (
     run_descent,
     save_gif,
 )
-from ._figures import predict
+from . import style
+from ._figures import place_legend, predict
 from .frames import save_frames
 from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, draw_graph, draw_model, to_text
+from .steps import backward_steps
 from .images import PCA, pca, plot_images, plot_matrix, plot_pca
 from .inside import (
     GradStats,
@@ -114,18 +123,21 @@ from .plots import (
     smooth_series,
     weight_matrices,
 )
-from .render import DotGraph, RendererNotFound, available_renderers, render_dot
+from .render import DotGraph, RenderError, RendererNotFound, RenderWarning, available_renderers, render_dot
 
 __all__ = [
     # graphs
     "draw_graph",
     "draw_model",
     "backward_frames",
+    "backward_steps",
     "save_frames",
     "to_text",
     "DotGraph",
     "GraphTooLarge",
     "RendererNotFound",
+    "RenderError",
+    "RenderWarning",
     "available_renderers",
     "render_dot",
     "DEFAULT_MAX_NODES",
@@ -192,6 +204,8 @@ __all__ = [
     "PARAM_NAMES",
     "PARAM_KEYS",
     "predict",
+    "place_legend",
+    "style",
     "gradient_norms",
     "GradStats",
     "plot_gradient_flow",

@@ -21,8 +21,17 @@ scalar ``nn.MLP`` sample by sample, both under ``no_grad``).
   deeper units combine them into curved regions: how a network bends its boundary.
 
 Grid sizes: a scalar model evaluates n * n samples one by one (about 0.2 ms each for a
-2-16-16-1 MLP), so the default n is 60 there (3,600 points, under a second) and 200
-on the Tensor track (40,000 points in one batch).
+2-16-16-1 MLP), so the default n is 90 there (8,100 points, about 1.5 s) and 200 on the
+Tensor track (40,000 points in one batch). The picture is the grid as an image,
+interpolated bilinearly between grid points (for classes: between the regions'
+colours, never through a third class), so either grid looks smooth at 1080p; the
+boundary itself is a contour line, interpolated too.
+
+Colours (``viz.style``): a binary output goes from light vermillion (class -1 or 0)
+through white (the threshold) to light blue (class 1); the points are full vermillion
+circles and blue squares with black edges, so each class is told by shape as well as
+colour and stands out on either side of the boundary. Several classes take the
+palette's colours, light in the regions and full on the points, with a marker each.
 """
 
 from __future__ import annotations
@@ -34,13 +43,14 @@ import numpy as np
 from nn.checks import finite_real
 from nn.metrics import accuracy
 
-from ._figures import as_float_array, model_engine, new_axes, predict
+from . import style
+from ._figures import as_float_array, lecture_figure, model_engine, new_axes, place_legend, predict, round_colorbar
 from .inside import BOUNDED_RANGE, _kind, _nin, layer_activations
 
 __all__ = ["decision_grid", "plot_decision_boundary", "plot_neuron_maps", "DEFAULT_GRID"]
 
 #: Default grid side n (n * n points) per engine: the scalar track runs one sample at a time.
-DEFAULT_GRID = {"tensor": 200, "value": 60}
+DEFAULT_GRID = {"tensor": 200, "value": 90}
 
 
 # ---------------------------------------------------------------------- the grid
@@ -133,6 +143,10 @@ def _labels(y: Any, n: int, K: int, name: str, where: str) -> np.ndarray:
 def _class_colors(cmap: Any, K: int) -> List[Any]:
     import matplotlib
 
+    if cmap is None:  # the palette's colours, then viridis for more classes than it has
+        if K <= len(style.COLORS):
+            return list(style.COLORS[:K])
+        cmap = style.SEQUENTIAL
     cm = matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
     # A qualitative map (tab10, Set1: few colours) gives its colours in order; a continuous
     # one (viridis, RdBu: 256 entries) is sampled evenly, so neighbours stay distinct.
@@ -141,6 +155,22 @@ def _class_colors(cmap: Any, K: int) -> List[Any]:
     return [cm(t) for t in np.linspace(0.0, 1.0, K)]
 
 
+def _light(color: Any, amount: float = 0.6) -> Tuple[float, float, float]:
+    """``color`` mixed with white (``amount`` of white): a region's background."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(color)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
+
+
+def _extent(xx: np.ndarray, yy: np.ndarray) -> Tuple[float, float, float, float]:
+    """imshow's extent for a grid of cell centres: half a step beyond the first and last."""
+    dx = (xx[0, -1] - xx[0, 0]) / max(xx.shape[1] - 1, 1)
+    dy = (yy[-1, 0] - yy[0, 0]) / max(yy.shape[0] - 1, 1)
+    return (xx[0, 0] - dx / 2, xx[0, -1] + dx / 2, yy[0, 0] - dy / 2, yy[-1, 0] + dy / 2)
+
+
+@lecture_figure
 def plot_decision_boundary(
     model: Any,
     X: Any,
@@ -193,15 +223,20 @@ def plot_decision_boundary(
 
     from matplotlib.colors import BoundaryNorm, ListedColormap, TwoSlopeNorm
 
-    fig, ax = new_axes(ax, figsize=(5.5, 4.5))
+    fig, ax = new_axes(ax, figsize=(8.0, 6.0))
 
     if mode == "class":
-        colors = _class_colors(cmap or "tab10", K)
+        colors = _class_colors(cmap, K)
         regions = scores.argmax(axis=2)  # (n, n) class index per cell
-        mesh = ax.pcolormesh(xx, yy, regions, cmap=ListedColormap(colors), norm=BoundaryNorm(np.arange(K + 1) - 0.5, K),
-                             alpha=0.35, shading="auto")
+        # the class index as an image, interpolated between the regions' colours (not blocky)
+        mesh = ax.imshow(regions, origin="lower", extent=_extent(xx, yy), aspect="auto", interpolation="bilinear",
+                         interpolation_stage="rgba", cmap=ListedColormap([_light(c) for c in colors]),
+                         norm=BoundaryNorm(np.arange(K + 1) - 0.5, K))
+        if K > 1 and len(np.unique(regions)) > 1:
+            ax.contour(xx, yy, regions, levels=np.arange(K - 1) + 0.5, colors="k", linewidths=1.2)
         if colorbar:
-            fig.colorbar(mesh, ax=ax, ticks=np.arange(K), label="predicted class")
+            bar = fig.colorbar(mesh, ax=ax, ticks=np.arange(K), label="predicted class")
+            bar.ax.set_yticklabels([str(k) for k in range(K)])
         accs = {kind: accuracy(scores_on[kind], lab) for kind, _, lab in labelled}
         classes: List[float] = [float(k) for k in range(K)]
         color_of = {float(k): colors[k] for k in range(K)}
@@ -227,21 +262,24 @@ def plot_decision_boundary(
         if not lo < threshold < hi:  # every cell on one side: a symmetric range keeps the centre white
             half = max(abs(lo - threshold), abs(hi - threshold), 1e-12)
             lo, hi = threshold - half, threshold + half
-        # TwoSlopeNorm: threshold -> the colormap's middle (white in RdBu), each side its own scale
-        mesh = ax.pcolormesh(xx, yy, values, cmap=cmap or "RdBu", norm=TwoSlopeNorm(vcenter=threshold, vmin=lo, vmax=hi),
-                             alpha=0.8, shading="auto")
+        # TwoSlopeNorm: threshold -> the colormap's middle (white), each side its own scale;
+        # the grid as an image, interpolated between grid points: smooth at any size
+        mesh = ax.imshow(values, origin="lower", extent=_extent(xx, yy), aspect="auto", interpolation="bilinear",
+                         cmap=cmap or style.two_class_cmap(), norm=TwoSlopeNorm(vcenter=threshold, vmin=lo, vmax=hi))
         if values.min() < threshold < values.max():  # else matplotlib warns: no level to draw
-            ax.contour(xx, yy, values, levels=[threshold], colors="k", linewidths=1.5)
+            ax.contour(xx, yy, values, levels=[threshold], colors="k", linewidths=2.0)
         if colorbar:
-            fig.colorbar(mesh, ax=ax, label=label)
+            round_colorbar(fig.colorbar(mesh, ax=ax, label=label))
         accs = {kind: accuracy(point_values[kind], lab, threshold=threshold) for kind, _, lab in labelled}
         cm = mesh.get_cmap()
         negative = -1.0 if any((lab == -1.0).any() for _, _, lab in labelled) else 0.0
         if negative == -1.0 and any((lab == 0.0).any() for _, _, lab in labelled):
             raise ValueError(f"{where}: the training and test labels mix {{-1, 1}} and {{0, 1}}; use one convention for both")
         classes = [negative, 1.0]
-        color_of = {negative: cm(0.0), 1.0: cm(1.0)}  # each class the colour of its own side
+        # each class in the full colour of its own side (the background is a light version)
+        color_of = {negative: cm(0.0), 1.0: cm(1.0)} if cmap else {negative: style.VERMILLION, 1.0: style.BLUE}
 
+    marker_of = {c: style.MARKERS[k % len(style.MARKERS)] for k, c in enumerate(classes)}
     for kind, pts, lab in labelled:
         for c in classes:
             sel = lab == c
@@ -249,22 +287,25 @@ def plot_decision_boundary(
                 continue
             name = f"class {c:g}" + (" (test)" if kind == "test" else "")
             if kind == "train":
-                ax.scatter(pts[sel, 0], pts[sel, 1], s=22, color=color_of[float(c)], edgecolors="k", linewidths=0.5, label=name)
-            else:  # hollow: the same colour on the edge only
-                ax.scatter(pts[sel, 0], pts[sel, 1], s=30, facecolors="none", edgecolors=[color_of[float(c)]],
-                           linewidths=1.5, label=name)
-    ax.set_xlim(xx[0, 0], xx[0, -1])
-    ax.set_ylim(yy[0, 0], yy[-1, 0])
+                ax.scatter(pts[sel, 0], pts[sel, 1], s=55, marker=marker_of[c], color=color_of[float(c)], edgecolors="k",
+                           linewidths=0.9, label=name, zorder=3)
+            else:  # hollow: white inside, the class colour on a thick edge
+                ax.scatter(pts[sel, 0], pts[sel, 1], s=65, marker=marker_of[c], facecolors="white",
+                           edgecolors=[color_of[float(c)]], linewidths=2.0, label=name, zorder=3)
+    box = _extent(xx, yy)
+    ax.set_xlim(box[0], box[1])
+    ax.set_ylim(box[2], box[3])
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(", ".join(f"{kind} accuracy {acc:.1%}" for kind, acc in accs.items()))
-    ax.legend(loc="best", fontsize="small", framealpha=0.7)
+    place_legend(ax)  # beside the map: a legend on it would hide the boundary
     return ax
 
 
 # ---------------------------------------------------------------------- neuron maps
 
 
+@lecture_figure
 def plot_neuron_maps(
     model: Any,
     X: Any = None,
@@ -328,23 +369,35 @@ def plot_neuron_maps(
         raise ValueError(f"{where}: ncols must be a positive int, got {ncols!r}")
     cols = int(ncols) if ncols is not None else int(np.ceil(np.sqrt(units)))  # about square by default
     rows = int(np.ceil(units / cols))
-    fig, grid = plt.subplots(rows, cols, figsize=(2.0 * cols + 1.0, 2.0 * rows + 0.4), squeeze=False,
-                             sharex=True, sharey=True)
+    fig, grid = plt.subplots(rows, cols, figsize=(2.6 * cols + 1.6, 2.5 * rows + 1.0), squeeze=False,
+                             sharex=True, sharey=True, layout="constrained")
     panels = list(grid.ravel())
     for extra in panels[units:]:  # the grid's leftover cells: one panel per unit, no more
         fig.delaxes(extra)
     meshes = []
     for j, ax in enumerate(panels[:units]):
-        meshes.append(ax.pcolormesh(xx, yy, a[:, j].reshape(xx.shape), cmap=cmap, vmin=vmin, vmax=vmax, shading="auto"))
+        meshes.append(ax.imshow(a[:, j].reshape(xx.shape), cmap=cmap, vmin=vmin, vmax=vmax, origin="lower",
+                                interpolation="bilinear", aspect="auto",
+                                extent=_extent(xx, yy)))
         if pts is not None:
+            inside = ((pts[:, 0] >= xx[0, 0]) & (pts[:, 0] <= xx[0, -1]) & (pts[:, 1] >= yy[0, 0]) & (pts[:, 1] <= yy[-1, 0]))
             if labels is None:
-                ax.scatter(pts[:, 0], pts[:, 1], s=4, color="k", linewidths=0)
+                ax.scatter(pts[inside, 0], pts[inside, 1], s=8, color="white", edgecolors="k", linewidths=0.5)
             else:
-                # shades of grey with a dark edge: visible on any colour of the map beneath
-                ax.scatter(pts[:, 0], pts[:, 1], s=6, c=labels, cmap="gray", edgecolors="k", linewidths=0.3)
-        ax.set_title(f"unit {j}", fontsize="small")
-        ax.tick_params(labelsize="x-small")
-    fig.suptitle(f"{name}: each unit over the input plane")
-    # one colour scale for the whole layer, so any panel's mesh stands for all
-    fig.colorbar(meshes[0], ax=panels[:units], shrink=0.8, label=f"{kind or 'activation'} output")
+                # one marker per class (circle, square, ...), white with a black edge: visible on any colour
+                for k, c in enumerate(np.unique(labels)):
+                    sel = inside & (labels == c)
+                    ax.scatter(pts[sel, 0], pts[sel, 1], s=10, marker=style.MARKERS[k % len(style.MARKERS)],
+                               color="white", edgecolors="k", linewidths=0.5)
+        ax.set_title(f"unit {j + 1}")
+    fig.suptitle(f"{_layer_title(name)}: each unit over the input plane")
+    # one colour scale for the whole layer, so any panel's image stands for all
+    round_colorbar(fig.colorbar(meshes[0], ax=panels[:units], shrink=0.8, label=f"{kind or 'activation'} output"), nbins=4)
     return fig
+
+
+def _layer_title(name: str) -> str:
+    """``"1 (relu)"`` -> ``"hidden layer 1 (relu)"``, counting activation layers from 1."""
+    from .inside import people_layer_name
+
+    return people_layer_name(name)

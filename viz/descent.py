@@ -48,7 +48,8 @@ from autograd_lite import Tensor, Value, no_grad
 from nn.checks import integer, real
 from nn.optim import SGD, Adam, AdamW, RMSProp
 
-from ._figures import as_float_array, new_axes
+from . import style
+from ._figures import as_float_array, lecture_figure, new_axes, place_legend
 from .landscape import Surface
 
 __all__ = [
@@ -237,15 +238,15 @@ def least_squares_loss(X: Any, y: Any, *, half: bool = True, start: Point = (-8.
     L = 2.0 * scale * float(np.linalg.eigvalsh(X.T @ X).max())
     reach = 1.3 * np.maximum(np.abs(start_arr - beta_hat), 1.0)
     return TestFunction(
-        name="least squares " + ("0.5 ||y - X b||^2" if half else "||y - X b||^2"),
+        name="least squares " + ("½‖y − Xβ‖²" if half else "‖y − Xβ‖²"),
         f=f,
         minima=((float(beta_hat[0]), float(beta_hat[1])),),
         xrange=(float(beta_hat[0] - reach[0]), float(beta_hat[0] + reach[0])),
         yrange=(float(beta_hat[1] - reach[1]), float(beta_hat[1] + reach[1])),
         L=L,
         start=(float(start_arr[0]), float(start_arr[1])),
-        xlabel="beta0 (intercept)",
-        ylabel="beta1 (slope)",
+        xlabel="β0 (intercept)",
+        ylabel="β1 (slope)",
     )
 
 
@@ -292,9 +293,11 @@ class DescentResult:
 
     @property
     def label(self) -> str:
-        """``"SGD, lr=0.01"`` (``"SGD, lr=0.01, momentum=0.9"`` with options): for legends."""
-        options = "".join(f", {k}={v}" for k, v in self.options.items())
-        return f"{self.optimizer}, lr={self.lr:.3g}{options}"
+        """For legends, in the lectures' words: ``"gradient descent, η = 0.01"`` for plain SGD,
+        ``"SGD, η = 0.01, momentum = 0.9"`` with options, ``"Adam, η = 0.001"``."""
+        options = "".join(f", {k} = {v}" for k, v in self.options.items())
+        name = "gradient descent" if self.optimizer == "SGD" and not self.options else self.optimizer
+        return f"{name}, η = {self.lr:.3g}{options}"
 
 
 # Names run_descent accepts for this library's optimizers (lower case).
@@ -476,6 +479,7 @@ def function_surface(
     return Surface(xs, ys, Z, center, float(getattr(value, "data", value)), names)
 
 
+@lecture_figure
 def plot_descent(
     f: Union[TestFunction, Callable[[Any, Any], Any]],
     paths: Any = (),
@@ -490,14 +494,18 @@ def plot_descent(
     colors: Optional[Sequence[Any]] = None,
     labels: Optional[Sequence[str]] = None,
     title: Optional[str] = None,
+    legend: bool = True,
 ) -> Any:
     """Contours of ``f`` with descent paths on top; returns the Axes.
 
     ``paths``: a ``DescentResult``, a (k, 2) array, or a list of them (several starts or
     optimizers). Each path is a line through its points, a circle at the start and a
-    square at the end (a cross if the run diverged); the known minima are black plus
-    signs. One path is red; several get distinct colours (``colors=`` to choose) and a
-    legend (``labels=``, else each result's label). ``log=True`` spaces the contour levels
+    square at the end (a cross if the run diverged; a diverged run whose last point is
+    off the window has no end marker, and the legend says it left); the known minima
+    are black plus signs. The legend, beside the contours, explains every marker. One
+    path is vermillion (the lectures draw descent in red); several take the palette's
+    series (``viz.style.series``; ``colors=`` to choose) and are named in the legend
+    (``labels=``, else each result's label). ``log=True`` spaces the contour levels
     geometrically (from max(smallest positive value, 1e-6 x largest) to the largest), which
     shows a valley's floor; a function with negative values falls back to linear levels.
     The view is the function's window (``xrange``/``yrange`` for a plain callable), so a
@@ -510,15 +518,46 @@ def plot_descent(
     path_labels = _path_labels(runs, labels, where)
     fig, ax = new_axes(ax)
     _draw_contour(ax, f, xrange, yrange, n, levels, log, cmap)
-    for (path, diverged, _), color, label in zip(runs, path_colors, path_labels):
-        _draw_path(ax, path, color, label, diverged)
+    left = False
+    for r, ((path, diverged, _), color, label) in enumerate(zip(runs, path_colors, path_labels)):
+        left |= _draw_path(ax, path, color, label, diverged, _path_style(r, len(runs)), xrange, yrange)
     _draw_minima(ax, f)
     _finish_axes(ax, f, xrange, yrange, title)
-    if len(runs) > 1 or any(lab is not None for lab in path_labels):
-        ax.legend(loc="best", fontsize="small")
+    if legend:
+        place_legend(ax, *_marker_legend(ax, f, runs, left))
     return ax
 
 
+def _path_style(r: int, count: int) -> str:
+    return "-" if count == 1 else style.LINESTYLES[r % len(style.LINESTYLES)]
+
+
+def _marker_legend(ax: Any, f: Any, runs: List[Tuple[np.ndarray, bool, Optional[str]]], left: bool,
+                   panels: Sequence[Any] = ()) -> Tuple[List[Any], List[str]]:
+    """The runs' own entries, then one entry per kind of marker drawn (on ``ax`` and ``panels``)."""
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    ends = {line.get_marker() for a in (ax, *panels) for line in a.lines if line.get_gid() == "end"}
+    kw = dict(linestyle="none", color="white", markeredgecolor=style.BLACK, markeredgewidth=1.5, markersize=9)
+    handles.append(Line2D([], [], marker="o", **kw))
+    labels.append("start")
+    if "s" in ends:
+        handles.append(Line2D([], [], marker="s", **kw))
+        labels.append("end")
+    if "X" in ends:
+        handles.append(Line2D([], [], marker="X", **{**kw, "markersize": 11}))
+        labels.append("end (diverged)")
+    if left:
+        handles.append(Line2D([], [], linestyle="-", color=style.GREY))
+        labels.append("diverged run leaves the window")
+    if isinstance(f, TestFunction) and f.minima:
+        handles.append(Line2D([], [], linestyle="none", marker="+", color="k", markersize=14, markeredgewidth=2.5))
+        labels.append("minimum" if len(f.minima) == 1 else "minima")
+    return handles, labels
+
+
+@lecture_figure
 def plot_lr_panel(
     f: TestFunction,
     x0: Optional[Any] = None,
@@ -537,10 +576,11 @@ def plot_lr_panel(
 
     By default the three lrs of ``lrs_from_curvature(f)`` (0.1/L too small: crawls; 1/L
     right: converges; 2.1/L too large: zig-zags outwards) from ``f.start``. Each title
-    gives the lr and the final loss, or "diverged at step k" when the run overflowed, or
-    "diverging" when it ended above its starting loss. ``axes``: as many Axes as lrs
-    (else a new 1 x len(lrs) figure). ``optimizer``, ``engine`` and ``opt_kwargs`` go to
-    ``run_descent``.
+    gives the learning rate as the lectures write it (eta, η) and the final loss, or
+    "diverged at step k" when the run overflowed, or "diverging" when it ended above its
+    starting loss; plain SGD is called gradient descent. One legend under the panels
+    explains the markers. ``axes``: as many Axes as lrs (else a new 1 x len(lrs)
+    figure). ``optimizer``, ``engine`` and ``opt_kwargs`` go to ``run_descent``.
     """
     where = "plot_lr_panel"
     if not isinstance(f, TestFunction):
@@ -564,21 +604,34 @@ def plot_lr_panel(
     if axes is None:
         import matplotlib.pyplot as plt
 
-        fig, grid = plt.subplots(1, len(lrs), figsize=(4.2 * len(lrs), 4.0), constrained_layout=True, squeeze=False)
+        fig, grid = plt.subplots(1, len(lrs), figsize=(5.0 * len(lrs), 5.4), constrained_layout=True, squeeze=False)
         panels = list(grid[0])
     else:
         panels = list(np.ravel(np.asarray(axes, dtype=object)))  # a list, a tuple or subplots' array
         if len(panels) != len(lrs):
             raise ValueError(f"{where}: got {len(panels)} Axes for {len(lrs)} learning rates; pass one Axes per lr")
         fig = panels[0].figure
+    results = []
     for i, (lr, ax) in enumerate(zip(lrs, panels)):
         run = run_descent(f, x0, optimizer, lr=lr, steps=steps, engine=engine, **opt_kwargs)
-        kind = f"{kinds[i]}: " if kinds else ""
-        plot_descent(f, run, ax=ax, levels=levels, log=log, n=n, title=f"{kind}lr = {run.lr:.3g}\n{_run_status(run)}")
-    fig.suptitle(f"{f.name}: {run.optimizer}, {steps} steps from ({x0[0]:g}, {x0[1]:g})")
+        results.append(run)
+        kind = f" ({kinds[i]})" if kinds else ""
+        plot_descent(f, run, ax=ax, levels=levels, log=log, n=n, title=f"η = {run.lr:.3g}{kind}\n{_run_status(run)}",
+                     legend=False)
+        if i:
+            ax.set_ylabel("")
+    left = any(_leaves(r.path, *_window(f, None, None, where)) for r in results if r.diverged)
+    handles, labels = _marker_legend(panels[0], f, [(r.path, r.diverged, None) for r in results], left, panels[1:])
+    # under the panels, outside them (constrained layout makes room; a caller's figure gets it at the bottom)
+    outside = fig.get_layout_engine() is not None and axes is None
+    fig.legend(handles, labels, loc="outside lower center" if outside else "lower center", ncols=len(handles),
+               fontsize=style.STYLE["axes.labelsize"])
+    name = "gradient descent" if run.optimizer == "SGD" and not opt_kwargs else run.optimizer
+    fig.suptitle(f"{f.name}: {name}, {steps} steps from ({x0[0]:g}, {x0[1]:g})")
     return fig
 
 
+@lecture_figure
 def animate_descent(
     f: Union[TestFunction, Callable[[Any, Any], Any]],
     paths: Any = None,
@@ -631,16 +684,25 @@ def animate_descent(
     every = integer(every, "every", where, minimum=1)
     fig, ax = _animation_axes(fig, ax)
 
-    _draw_contour(ax, f, xrange, yrange, n, levels, log, "viridis")
+    _draw_contour(ax, f, xrange, yrange, n, levels, log, style.SEQUENTIAL)
     _draw_minima(ax, f)
     growing, heads = [], []
-    for (path, _, _), color, label in zip(runs, path_colors, path_labels):
-        ax.plot(path[0, 0], path[0, 1], "o", color=color, ms=7, mec="k")  # the start, drawn once
-        growing.append(ax.plot([], [], "-", marker=".", ms=3, lw=1.2, color=color, label=label)[0])
-        heads.append(ax.plot([], [], "o", color=color, ms=6, mec="w")[0])  # the current point
+    for r, ((path, _, _), color, label) in enumerate(zip(runs, path_colors, path_labels)):
+        ax.plot(path[0, 0], path[0, 1], "o", color="white", ms=10, mec=color, mew=2, zorder=4)  # the start, drawn once
+        growing.append(ax.plot([], [], linestyle=_path_style(r, len(runs)), marker=".", ms=5, lw=2.2, color=color,
+                               label=label, zorder=3)[0])
+        heads.append(ax.plot([], [], "D", color=color, ms=10, mec="k", zorder=5)[0])  # the current point
     _finish_axes(ax, f, xrange, yrange, None)
-    if len(runs) > 1 or any(lab is not None for lab in path_labels):
-        ax.legend(loc="best", fontsize="small")
+    from matplotlib.lines import Line2D
+
+    handles, names = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], linestyle="none", marker="o", color="white", mec=style.BLACK, mew=2, ms=10),
+                Line2D([], [], linestyle="none", marker="D", color=style.GREY, mec="k", ms=10)]
+    names += ["start", "current point"]
+    if isinstance(f, TestFunction) and f.minima:
+        handles.append(Line2D([], [], linestyle="none", marker="+", color="k", ms=14, mew=2.5))
+        names.append("minimum" if len(f.minima) == 1 else "minima")
+    place_legend(ax, handles, names)
     name = f.name if isinstance(f, TestFunction) else "descent"
     frames = _frame_steps(max(len(path) for path, _, _ in runs), every)
 
@@ -659,6 +721,7 @@ def animate_descent(
     return FuncAnimation(fig, draw_frame, frames=len(frames), interval=interval, blit=False)
 
 
+@lecture_figure
 def animate_line_fit(
     X: Any,
     y: Any,
@@ -694,25 +757,32 @@ def animate_line_fit(
     fig, ax = _animation_axes(fig, ax)
 
     x = X[:, 1]
-    xs = np.array([x.min(), x.max()])
-    ax.plot(x, y, "o", color="tab:blue", label="data")
+    span = float(x.max() - x.min()) or 1.0
+    xs = np.array([x.min() - 0.05 * span, x.max() + 0.05 * span])
+    ax.plot(x, y, linestyle="none", marker="o", color=style.BLUE, markeredgecolor="k", ms=9, label="data", zorder=3)
     if show_solution:
         b = np.linalg.lstsq(X, y, rcond=None)[0]
-        ax.plot(xs, b[0] + b[1] * xs, "--", color="gray", label="least squares")
-    (fit,) = ax.plot([], [], "-", color="red", lw=2, label="descent")
+        ax.plot(xs, b[0] + b[1] * xs, linestyle="--", color=style.BLACK, lw=1.5, label="least squares")
+    (fit,) = ax.plot([], [], linestyle="-", color=style.VERMILLION, lw=3, label="gradient descent")
     # A fixed view around the data: a diverging line leaves it instead of rescaling it.
     pad = 0.25 * (y.max() - y.min() or 1.0)
+    ax.set_xlim(*xs)
     ax.set_ylim(y.min() - pad, y.max() + pad)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.legend(loc="best", fontsize="small")
     frames = _frame_steps(len(betas), every)
+    # The legend must stay clear of every line the animation will draw: its corner is
+    # chosen with all of them drawn at once (nan between them), then the line is emptied.
+    fit.set_data(np.concatenate([[xs[0], xs[1], np.nan] for _ in frames]),
+                 np.concatenate([[b0 + b1 * xs[0], b0 + b1 * xs[1], np.nan] for b0, b1 in betas[frames]]))
+    place_legend(ax)
+    fit.set_data([], [])
 
     def draw_frame(j: int) -> List[Any]:
         k = frames[j]
         b0, b1 = betas[k]
         fit.set_data(xs, b0 + b1 * xs)  # y = beta0 + beta1 x
-        ax.set_title(f"step {k}: beta = ({b0:.3g}, {b1:.3g})")
+        ax.set_title(f"step {k}: β0 = {b0:.3g}, β1 = {b1:.3g}")
         return [fit]
 
     draw_frame(0)
@@ -871,11 +941,8 @@ def _path_colors(count: int, colors: Optional[Sequence[Any]], where: str) -> Lis
             raise ValueError(f"{where}: got {len(colors)} colors for {count} paths")
         return colors
     if count == 1:
-        return ["red"]  # the lectures draw a descent in red
-    import matplotlib
-
-    cycle = matplotlib.colormaps["tab10"]
-    return [cycle(i % 10) for i in range(count)]
+        return [style.VERMILLION]  # the lectures draw a descent in red
+    return [style.COLORS[i % len(style.COLORS)] for i in range(count)]
 
 
 def _path_labels(runs: List[Tuple[np.ndarray, bool, Optional[str]]], labels: Optional[Sequence[str]], where: str) -> List[Optional[str]]:
@@ -903,20 +970,45 @@ def _draw_contour(ax: Any, f: Any, xrange: Range, yrange: Range, n: int, levels:
     return ax.contour(xs, ys, Zm, levels=levels, cmap=cmap, linewidths=0.8)
 
 
-def _draw_path(ax: Any, path: np.ndarray, color: Any, label: Optional[str], diverged: bool) -> None:
-    """Three lines: the path through its points, the start (circle), the end (square; cross if diverged)."""
-    ax.plot(path[:, 0], path[:, 1], "-", marker=".", ms=3, lw=1.2, color=color, label=label)
-    ax.plot(path[0, 0], path[0, 1], "o", color=color, ms=7, mec="k")
-    ax.plot(path[-1, 0], path[-1, 1], "X" if diverged else "s", color=color, ms=7, mec="k")
+def _leaves(path: np.ndarray, xrange: Range, yrange: Range) -> bool:
+    """Does the path's last point lie off the window?"""
+    x, y = path[-1]
+    return not (xrange[0] <= x <= xrange[1] and yrange[0] <= y <= yrange[1])
+
+
+def _draw_path(ax: Any, path: np.ndarray, color: Any, label: Optional[str], diverged: bool, linestyle: Any,
+               xrange: Range, yrange: Range) -> bool:
+    """The path through its points, the start (circle), the end (square; X if diverged).
+
+    A diverged run whose end lies off the window gets no end marker (it would be cut off
+    or lost); returns True then, so that the legend can say the run left the window.
+    """
+    # a dot on every step, except where the edge of the window would cut it
+    inside = np.array([_well_inside(p, xrange, yrange) for p in path])
+    ax.plot(path[:, 0], path[:, 1], linestyle=linestyle, marker=".", ms=5, lw=2.0, color=color, label=label, zorder=3,
+            markevery=list(inside))
+    ax.plot(path[0, 0], path[0, 1], "o", color="white", ms=10, mec=color, mew=2.2, gid="start", zorder=4)
+    # markers near the edge of the window would be cut: only ends well inside are marked
+    gone = _leaves(path, xrange, yrange) or not _well_inside(path[-1], xrange, yrange)
+    if not gone:
+        ax.plot(path[-1, 0], path[-1, 1], "X" if diverged else "s", color=color, ms=11 if diverged else 10, mec="k",
+                gid="end", zorder=4)
+    return gone and diverged
+
+
+def _well_inside(p: np.ndarray, xrange: Range, yrange: Range, margin: float = 0.04) -> bool:
+    mx, my = margin * (xrange[1] - xrange[0]), margin * (yrange[1] - yrange[0])
+    return bool(xrange[0] + mx <= p[0] <= xrange[1] - mx and yrange[0] + my <= p[1] <= yrange[1] - my)
 
 
 def _draw_minima(ax: Any, f: Any) -> None:
     if isinstance(f, TestFunction) and f.minima:
         m = np.array(f.minima, dtype=np.float64)
-        ax.plot(m[:, 0], m[:, 1], "+", color="k", ms=12, mew=2)
+        ax.plot(m[:, 0], m[:, 1], linestyle="none", marker="+", color="k", ms=14, mew=2.5, zorder=5)
 
 
 def _finish_axes(ax: Any, f: Any, xrange: Range, yrange: Range, title: Optional[str]) -> None:
+    """The window, the axis names (beta0, beta1 as the lesson writes them) and the title."""
     ax.set_xlim(*xrange)
     ax.set_ylim(*yrange)
     ax.set_xlabel(f.xlabel if isinstance(f, TestFunction) else "x")
@@ -939,7 +1031,12 @@ def _animation_axes(fig: Any, ax: Any) -> Tuple[Any, Any]:
         return ax.figure, ax
     if fig is not None:
         return fig, fig.add_subplot()
-    return new_axes(None)
+    import matplotlib.pyplot as plt
+
+    # 1024 x 640 pixels as saved (the GIF's dpi is the figure's): text of 13 pt and up is
+    # 23 px and up, readable when the GIF is shown as it is, without scaling up
+    fig = plt.figure(figsize=(8.0, 5.0), dpi=128, layout="constrained")
+    return fig, fig.add_subplot()
 
 
 def _frame_steps(length: int, every: int) -> List[int]:

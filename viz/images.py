@@ -16,7 +16,8 @@ from typing import Any, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._figures import as_float_array, new_axes
+from . import style
+from ._figures import as_float_array, lecture_figure, new_axes, place_legend
 
 __all__ = ["plot_images", "plot_matrix", "pca", "PCA", "plot_pca"]
 
@@ -36,6 +37,7 @@ def _image_shape(width: int, shape: Optional[Tuple[int, int]], where: str) -> Tu
     return side, side
 
 
+@lecture_figure
 def plot_images(
     images: Any,
     labels: Optional[Sequence[Any]] = None,
@@ -49,9 +51,10 @@ def plot_images(
     """A grid of images (digits), titled with their labels; returns the Figure.
 
     ``images``: (N, H, W), or (N, H*W) rows of pixels (square unless ``shape`` says).
-    ``labels`` titles each panel; with ``predictions`` a title reads ``"7 (pred 1)"`` and is
-    red where the prediction is wrong. All panels share one grey scale (the data's range),
-    so the same shade is the same pixel value everywhere.
+    ``labels`` titles each panel; with ``predictions`` a wrong prediction reads ``"7 → 1"``
+    (true label → predicted), in dark red and with a red frame (two cues, not colour
+    alone); a right one shows its label alone. All panels share one grey scale (the
+    data's range), so the same shade is the same pixel value everywhere.
     """
     where = "plot_images"
     arr = as_float_array(images, "images", where)
@@ -73,22 +76,31 @@ def plot_images(
 
     cols = min(ncols, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=figsize or (1.1 * cols, 1.25 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=figsize or (1.3 * cols, 1.6 * rows + 0.3), squeeze=False,
+                             layout="constrained")
     lo, hi = float(arr.min()), float(arr.max())
     for k, ax in enumerate(axes.flat):
-        ax.set_axis_off()
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
         if k >= n:
+            ax.set_axis_off()
             continue
         ax.imshow(arr[k], cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
         if labels is not None:
-            text, color = f"{labels[k]}", "black"
-            if predictions is not None:
-                text += f" (pred {predictions[k]})"
-                color = "black" if predictions[k] == labels[k] else "#c62828"
-            ax.set_title(text, fontsize=8, color=color)
+            text, color = f"{labels[k]}", style.BLACK
+            if predictions is not None and predictions[k] != labels[k]:
+                text, color = f"{labels[k]} → {predictions[k]}", style.TEXT_RED
+                for spine in ax.spines.values():  # the second cue: a frame
+                    spine.set_visible(True)
+                    spine.set_color(style.TEXT_RED)
+                    spine.set_linewidth(2.5)
+            ax.set_title(text, fontsize=14, color=color, pad=3)
     return fig
 
 
+@lecture_figure
 def plot_matrix(
     matrix: Any,
     *,
@@ -155,19 +167,26 @@ def pca(X: Any, n: int = 2) -> PCA:
     return PCA(U[:, :n] * S[:n], Vt[:n], explained[:n], mean)
 
 
+@lecture_figure
 def plot_pca(
     X: Any,
     labels: Optional[Sequence[Any]] = None,
     *,
     ax: Any = None,
-    cmap: str = "tab10",
+    cmap: Optional[str] = None,
     title: Optional[str] = None,
-    s: float = 12.0,
+    s: float = 30.0,
     legend_title: str = "label",
 ) -> Any:
-    """The rows of ``X`` on their first two principal components, coloured by ``labels``
-    (a legend entry per class, under ``legend_title``); returns the Axes. Axis labels give each component's share
-    of the variance. Rows can be samples (the digits) or a layer's weight rows (neurons)."""
+    """The rows of ``X`` on their first two principal components, one look per class of
+    ``labels`` (a legend entry per class, under ``legend_title``, beside the points);
+    returns the Axes. Axis labels give each component's share of the variance. Rows can
+    be samples (the digits) or a layer's weight rows (neurons).
+
+    Classes take the palette's series (``viz.style.series``: five colours, ten markers),
+    so each of up to ten classes has its own marker as well as a colour; more classes
+    cycle through them. ``cmap`` colours the classes from a colormap instead (the
+    markers still differ)."""
     where = "plot_pca"
     result = pca(X, 2)
     if labels is not None and len(labels) != len(result.scores):
@@ -177,17 +196,20 @@ def plot_pca(
     fig, ax = new_axes(ax)
     pc1, pc2 = result.scores[:, 0], result.scores[:, 1]
     if labels is None:
-        ax.scatter(pc1, pc2, s=s, color="#1f4e99")
+        ax.scatter(pc1, pc2, s=s, color=style.BLUE, edgecolors="k", linewidths=0.4)
     else:
         classes = list(dict.fromkeys(np.asarray(labels).tolist()))  # first-seen order
         classes.sort(key=lambda c: (str(type(c)), c))
-        colors = matplotlib.colormaps[cmap]
+        colors = None if cmap is None else matplotlib.colormaps[cmap]
         lab = np.asarray(labels)
         for k, c in enumerate(classes):
             mask = lab == c
-            ax.scatter(pc1[mask], pc2[mask], s=s, color=colors(k % colors.N), label=str(c))
-        ax.legend(title=legend_title, fontsize=8, markerscale=1.5, loc="best")
+            look = style.series(k)
+            color = look["color"] if colors is None else colors(k / max(len(classes) - 1, 1))
+            ax.scatter(pc1[mask], pc2[mask], s=s, marker=look["marker"], color=color, edgecolors="white" if
+                       color == style.BLACK else "k", linewidths=0.4, alpha=0.85, label=str(c))
+        place_legend(ax, title=legend_title, markerscale=1.4, outside=True)
     ax.set_xlabel(f"PC1 ({100 * result.explained[0]:.1f}% of variance)")
     ax.set_ylabel(f"PC2 ({100 * result.explained[1]:.1f}% of variance)")
-    ax.set_title(title if title is not None else f"{len(pc1)} rows of {result.mean.size} numbers, first two principal components")
+    ax.set_title(title if title is not None else f"{len(pc1)} rows of {result.mean.size} numbers:\nthe first two principal components")
     return ax

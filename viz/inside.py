@@ -23,7 +23,9 @@ whole batch at once. Nothing here records a graph or changes the model (``no_gra
 Layer names follow the model's ``state_dict``: in ``Sequential(Linear, Tanh, Linear,
 ...)`` the first activation sits at position 1, so its name is ``"1 (tanh)"``, on either
 engine. Twins (``MLP(..., seed=s)`` and ``TensorMLP(..., seed=s)``) give the same names
-and the same numbers.
+and the same numbers. The figures say it the lectures' way: "hidden layer 1 (tanh)",
+"output layer (sigmoid)", W1, W2 for the weight matrices (``names="keys"``: the
+state-dict names).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from autograd_lite import Tensor, no_grad
 from nn.layers import LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from nn.scalar import MLP, Layer
 
-from ._figures import as_float_array, model_engine, new_axes
+from . import style
+from ._figures import as_float_array, lecture_figure, model_engine, new_axes, place_legend
 
 __all__ = [
     "layer_activations",
@@ -61,6 +64,38 @@ BOUNDED_RANGE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.
 def _kind(name: str) -> str:
     """``"1 (tanh)"`` -> ``"tanh"``: the activation kind inside a layer name."""
     return name[name.rfind("(") + 1 : -1] if name.endswith(")") else ""
+
+
+#: How the lectures write each activation.
+_KIND_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "softmax": "softmax"}
+
+
+def people_layer_name(name: str, output: bool = False) -> str:
+    """``"3 (relu)"`` -> ``"hidden layer 2 (ReLU)"``: an activation layer's name as a lecture says it.
+
+    The activation at position p of ``Sequential(Linear, act, Linear, act, ...)`` follows
+    the Linear at p - 1, the ((p + 1) / 2)-th layer; ``output=True``: "output layer (...)".
+    A name of another form is returned as it is.
+    """
+    kind = _kind(name)
+    position = name[: name.rfind("(")].strip() if kind else name
+    shown = _KIND_NAMES.get(kind, kind)
+    if output:
+        return f"output layer ({shown})"
+    if not position.isdigit():
+        return name
+    return f"hidden layer {(int(position) + 1) // 2} ({shown})"
+
+
+def _people_names(model: Any, names: List[str]) -> List[str]:
+    """People's names for ``layer_activations``' names: the last is "output layer" when the model ends in it."""
+    if model_engine(model, "layer names") == "tensor":
+        steps = _flat_modules(model)
+        ends_in_activation = bool(steps) and type(steps[-1][1]) in _TENSOR_KINDS
+    else:
+        layers = _scalar_layers(model, "layer names")
+        ends_in_activation = layers[-1][1].activation != "linear"
+    return [people_layer_name(n, output=ends_in_activation and i == len(names) - 1) for i, n in enumerate(names)]
 
 
 # ---------------------------------------------------------------------- forward passes
@@ -213,24 +248,32 @@ def gradient_norms(model: Any, *, include_bias: bool = False) -> Dict[str, GradS
     return stats
 
 
-def plot_gradient_flow(model: Any, *, ax: Any = None, logy: bool = True, include_bias: bool = False) -> Any:
-    """Bars of max |dL/dW| (light) and mean |dL/dW| (dark) per layer, input to output.
+@lecture_figure
+def plot_gradient_flow(model: Any, *, ax: Any = None, logy: bool = True, include_bias: bool = False,
+                       names: str = "people") -> Any:
+    """Bars of max |dL/dW| (light, hatched) and mean |dL/dW| (dark) per layer, input to output.
 
     The classic "gradient flow" picture: with saturated sigmoids the early layers' bars
     are orders of magnitude shorter (hence ``logy=True``). Call after ``loss.backward()``.
-    Returns the Axes.
+    The bars are labelled W1, W2, ... (b1, ... for biases), the weight matrices in order
+    from the input; ``names="keys"`` labels them "0.weight", "2.weight", .... Returns the Axes.
     """
+    from .plots import layer_names
+
     stats = gradient_norms(model, include_bias=include_bias)
-    names = list(stats)
+    keys = list(stats)
+    shown = layer_names(keys, names)
+    ticks = [shown[k].rsplit(" ", 1)[-1] if names == "people" else k for k in keys]  # "W1" of "layer 1 weights W1"
     means = np.array([s.mean for s in stats.values()])
     maxes = np.array([s.max for s in stats.values()])
     own_figure = ax is None
-    fig, ax = new_axes(ax, figsize=(max(4.0, 0.8 * len(names) + 2), 3.5))
-    x = np.arange(len(names))
-    ax.bar(x, maxes, width=0.6, color="tab:blue", alpha=0.35, label="max |grad|")
-    ax.bar(x, means, width=0.6, color="tab:blue", label="mean |grad|")
+    fig, ax = new_axes(ax, figsize=(max(6.0, 0.8 * len(keys) + 3), 5.0))
+    x = np.arange(len(keys))
+    ax.bar(x, maxes, width=0.6, color=style.SKY_BLUE, edgecolor=style.BLUE, hatch="//", label="max |grad|")
+    ax.bar(x, means, width=0.6, color=style.BLUE, edgecolor=style.BLUE, label="mean |grad|")
     ax.set_xticks(x)
-    ax.set_xticklabels(names, rotation=45 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center")
+    slanted = names == "keys" and len(keys) > 4
+    ax.set_xticklabels(ticks, rotation=45 if slanted else 0, ha="right" if slanted else "center")
     # A log axis needs a positive bar somewhere; an all-zero gradient stays on a linear one.
     if logy and (maxes > 0).any():
         ax.set_yscale("log")
@@ -238,11 +281,13 @@ def plot_gradient_flow(model: Any, *, ax: Any = None, logy: bool = True, include
         if m == 0.0:  # a bar of height 0 is invisible (on a log axis, undrawable): say so
             ax.annotate("0", (xi, 0), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
                         xycoords=("data", "axes fraction"))
-    ax.set_xlabel("layer (input -> output)")
+    ax.set_xlabel("weight matrix (input → output)")
     ax.set_ylabel("|dL/dW|")
     ax.set_title("gradient flow")
-    ax.legend(loc="best")
-    if own_figure:  # room for the rotated layer names (a caller's figure is the caller's layout)
+    if logy and (maxes > 0).any():  # room above the tallest bar for a legend
+        ax.set_ylim(top=float(maxes.max()) * 30.0)
+    place_legend(ax)
+    if own_figure:  # room for the layer names (a caller's figure is the caller's layout)
         fig.tight_layout()
     return ax
 
@@ -273,23 +318,24 @@ def dead_relu_fraction(model: Any, X: Any) -> Dict[str, float]:
     return {name: float(dead.mean()) for name, dead in _dead_units(model, X, where)}
 
 
+@lecture_figure
 def plot_dead_relus(model: Any, X: Any, ax: Any = None) -> Any:
     """One bar per ReLU layer: the fraction of dead units, labelled "dead/units". Returns the Axes."""
     where = "plot_dead_relus"
     X = _check_inputs(model, X, where)
     masks = _dead_units(model, X, where)
     own_figure = ax is None
-    fig, ax = new_axes(ax, figsize=(max(4.0, 0.9 * len(masks) + 2), 3.2))
+    fig, ax = new_axes(ax, figsize=(max(6.0, 1.2 * len(masks) + 3), 5.0))
     x = np.arange(len(masks))
     fractions = [float(dead.mean()) for _, dead in masks]
-    ax.bar(x, fractions, width=0.6, color="tab:red")
+    ax.bar(x, fractions, width=0.6, color=style.VERMILLION, edgecolor="k")
     for xi, (_, dead) in zip(x, masks):
         ax.annotate(f"{int(dead.sum())}/{dead.size}", (xi, fractions[xi]), xytext=(0, 2), textcoords="offset points",
                     ha="center", va="bottom")
     ax.set_xticks(x)
-    ax.set_xticklabels([name for name, _ in masks])
-    ax.set_ylim(0.0, 1.1)  # fractions, with room for the labels above a full bar
-    ax.set_xlabel("ReLU layer")
+    ax.set_xticklabels([people_layer_name(name).replace(" (ReLU)", "").replace("hidden layer", "layer") for name, _ in masks])
+    ax.set_ylim(0.0, 1.15)  # fractions, with room for the labels above a full bar
+    ax.set_xlabel("hidden ReLU layer")
     ax.set_ylabel("fraction of dead units")
     ax.set_title(f"dead ReLUs on {len(X)} samples")
     if own_figure:
@@ -312,6 +358,7 @@ def saturation(kind: str, a: np.ndarray, tol: float = 0.01) -> Optional[float]:
     return float(np.mean((a < lo + tol) | (a > hi - tol)))
 
 
+@lecture_figure
 def plot_activation_hist(model: Any, X: Any, *, bins: int = 50, axes: Optional[Sequence[Any]] = None) -> Any:
     """One histogram per activation layer of its outputs on X (all units pooled).
 
@@ -328,21 +375,22 @@ def plot_activation_hist(model: Any, X: Any, *, bins: int = 50, axes: Optional[S
     if axes is None:
         import matplotlib.pyplot as plt
 
-        fig, grid = plt.subplots(1, len(acts), figsize=(3.0 * len(acts), 2.8), squeeze=False)
+        fig, grid = plt.subplots(1, len(acts), figsize=(4.6 * len(acts) + 0.6, 4.4), squeeze=False)
         axes = list(grid[0])
     else:
         axes = list(np.ravel(np.asarray(axes, dtype=object)))
         if len(axes) != len(acts):
             raise ValueError(f"{where}: got {len(axes)} axes for {len(acts)} activation layers {[n for n, _ in acts]}")
         fig = axes[0].figure
-    for i, (ax, (name, a)) in enumerate(zip(axes, acts)):
+    people = _people_names(model, [name for name, _ in acts])
+    for i, (ax, (name, a), shown) in enumerate(zip(axes, acts, people)):
         kind = _kind(name)
         lo, hi = BOUNDED_RANGE.get(kind, (float(a.min()), float(a.max())))
         if lo == hi:  # every output equal (e.g. an all-dead ReLU layer): a visible bin around it
             lo, hi = lo - 0.5, hi + 0.5
-        ax.hist(a.ravel(), bins=int(bins), range=(lo, hi), color="tab:purple")
+        ax.hist(a.ravel(), bins=int(bins), range=(lo, hi), color=style.BLUE, edgecolor="white", linewidth=0.5)
         sat = saturation(kind, a)
-        ax.set_title(name if sat is None else f"{name}: {sat:.0%} saturated")
+        ax.set_title(shown if sat is None else f"{shown}:\n{sat:.0%} saturated")
         ax.set_xlabel("activation")
         if i == 0:
             ax.set_ylabel("count")

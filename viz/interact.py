@@ -52,7 +52,8 @@ from nn.optim import Adam
 from nn.scalar import MLP
 from nn.train import History, fit
 
-from ._figures import as_float_array, predict
+from . import style
+from ._figures import as_float_array, lecture_figure, place_legend, predict
 
 __all__ = [
     "PARAM_NAMES",
@@ -259,6 +260,7 @@ def fit_network(
 # ---------------------------------------------------------------------- sliders
 
 
+@lecture_figure
 def interact_activation(
     *,
     static: Optional[bool] = None,
@@ -284,6 +286,7 @@ def interact_activation(
     return _activation_widget(widgets, activations, x)
 
 
+@lecture_figure
 def interact_network(
     target: Target = _minus_x_squared,
     *,
@@ -340,11 +343,13 @@ def _activation_grid(activations: List[str], settings: Sequence[Tuple[float, flo
     if not settings:
         raise ValueError(f"{where}: settings is empty; pass e.g. ((1, 0), (3, 0))")
     rows, cols = len(activations), len(settings)
-    fig, axes = plt.subplots(rows, cols, figsize=(2.8 * cols, 2.2 * rows), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols + 0.8, 2.8 * rows + 0.6), sharex=True, squeeze=False,
+                             layout="constrained")
     for i, name in enumerate(activations):
         for j, (w, b) in enumerate(settings):
             ax = axes[i, j]
-            ax.plot(x, activation_curve(name, w, b, x), color=f"C{i}")
+            look = style.series(i)
+            ax.plot(x, activation_curve(name, w, b, x), color=look["color"], linestyle=look["linestyle"])
             ax.grid(alpha=0.3)
             if i == 0:
                 ax.set_title(f"w = {w:g}, b = {b:g}")
@@ -352,7 +357,6 @@ def _activation_grid(activations: List[str], settings: Sequence[Tuple[float, flo
                 ax.set_ylabel(f"{name}(w x + b)")
             if i == rows - 1:
                 ax.set_xlabel("x")
-    fig.tight_layout()
     return fig
 
 
@@ -361,15 +365,17 @@ def _network_panels(panels: Mapping[str, Params], x: np.ndarray, y: np.ndarray, 
     """One panel per parameter setting: the target, the network, the loss in the title."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.0 * len(panels), 5.2), sharey=True, squeeze=False,
+                             layout="constrained")
     for ax, (title, params) in zip(axes[0], panels.items()):
-        ax.plot(x, y, color="k", linestyle="--", label=label)
-        ax.plot(x, network_curve(params, x, output_activation), color="C1", label="network f(x)")
-        ax.set_title(f"{title}\nloss = {network_loss(params, **loss_kwargs):.4g}")
+        ax.plot(x, y, color=style.BLACK, linestyle="--", label=label)
+        ax.plot(x, network_curve(params, x, output_activation), color=style.VERMILLION, linestyle="-",
+                label="network f(x)")
+        ax.set_title(f"{title.replace(' (', chr(10) + '(', 1)}\nloss = {network_loss(params, **loss_kwargs):.4g}")
         ax.set_xlabel("x")
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize="small")
-    fig.tight_layout()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=style.STYLE["axes.labelsize"])
     return fig
 
 
@@ -391,7 +397,7 @@ def _hand_set(output_activation: str) -> Dict[str, float]:
 def _activation_widget(widgets: Any, activations: List[str], x: np.ndarray) -> Any:
     """``ipywidgets.interactive`` over (w, b, activation), redrawing one line."""
     fig, ax = _widget_figure()
-    (line,) = ax.plot(x, activation_curve(activations[0], 1.0, 0.0, x))
+    (line,) = ax.plot(x, activation_curve(activations[0], 1.0, 0.0, x), color=style.BLUE)
     ax.set_xlabel("x")
     ax.grid(alpha=0.3)
 
@@ -417,11 +423,11 @@ def _network_widget(widgets: Any, params: Params, x: np.ndarray, y: np.ndarray, 
                     fit_kwargs: Mapping[str, Any], loss_kwargs: Mapping[str, Any]) -> Any:
     """``ipywidgets.interactive`` over the 7 sliders, plus the "fit with the engine" button."""
     fig, ax = _widget_figure()
-    ax.plot(x, y, color="k", linestyle="--", label=label)
-    (line,) = ax.plot(x, network_curve(params, x, output_activation), color="C1", label="network f(x)")
+    ax.plot(x, y, color=style.BLACK, linestyle="--", label=label)
+    (line,) = ax.plot(x, network_curve(params, x, output_activation), color=style.VERMILLION, label="network f(x)")
     ax.set_xlabel("x")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="lower center")
+    ax.legend(loc="lower center")
     if output_activation == "sigmoid":  # the output stays in (0, 1): fixed axes, no jumping
         ax.set_ylim(min(0.0, float(y.min())) - 0.05, max(1.0, float(y.max())) + 0.05)
     hold = [False]  # True while the button moves the sliders: redraw once, at the end
@@ -472,8 +478,9 @@ def _widget_figure() -> Tuple[Any, Any]:
     """A Figure outside pyplot: the widget shows it itself, pyplot never shows it twice."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.0, 4.0), layout="tight")
-    return fig, fig.add_subplot()
+    with style.lecture():  # the widget redraws outside any figure function: its text is sized now
+        fig = Figure(figsize=(8.0, 5.4), layout="tight")
+        return fig, fig.add_subplot()
 
 
 def _show(fig: Any) -> None:

@@ -34,15 +34,23 @@ off; the tests check that both ways give the same surface. Any other model (scal
 MLPs, custom modules) goes through the plain loop: set the weights, call the model.
 
 Drawing is separate: ``plot_contour``, ``plot_surface3d``, ``plot_trajectory`` (and
-``plot_interpolation``) take the arrays above, an ``ax=None``, and return the Axes.
+``plot_interpolation``) take the arrays above, an ``ax=None``, and return the Axes. A
+training run goes on a surface in one call: ``loss_surface(..., paths=history)`` makes
+the grid cover the run, and ``plot_contour(surface, path=history)`` (or
+``plot_trajectory(history, surface=surface)``) draws it on the contours.
+
+Axes are named as a lecture names them (``names="people"``): the weight matrices of the
+model are W1, W2, ... in order and its biases b1, b2, ...; one number of a matrix is
+``W1[0, 1]``, and a matrix that holds one number is just ``W1`` (lesson 5's 1-1-1
+network). ``names="keys"`` gives the state-dict names ("0.weight[0, 1]") instead.
 
 >>> import numpy as np, nn
 >>> from viz.landscape import loss_surface
 >>> X, y = np.array([[1.0], [2.0]]), np.array([0.5, -0.2])
 >>> model = nn.MLP(1, [1, 1], bias=False, seed=0)      # exactly two weights: W1, W2
 >>> s = loss_surface(model, nn.mse, (X, y), n=5, progress=False)
->>> s.Z.shape, s.names
-((5, 5), ('0.weight[0, 0]', '2.weight[0, 0]'))
+>>> s.Z.shape, s.names, s.keys
+((5, 5), ('W1', 'W2'), ('0.weight[0, 0]', '2.weight[0, 0]'))
 >>> bool(s.Z[2, 2] == s.center_loss)                   # the middle of the grid is the model
 True
 """
@@ -62,7 +70,8 @@ from nn.init import Seed, as_generator
 from nn.layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from nn.train import History, _forward, _loss_value  # nn.fit's forward pass and loss check
 
-from ._figures import as_float_array, model_engine, new_axes
+from . import style
+from ._figures import as_float_array, lecture_figure, model_engine, new_axes, place_legend, round_colorbar
 
 __all__ = [
     "Surface",
@@ -98,8 +107,9 @@ class Surface:
 
     ``center`` is where the model itself sits on the two axes (its two parameters'
     values, or (0, 0) on a plane) and ``center_loss`` its own loss there, the number
-    ``nn.evaluate`` gives. ``names`` label the axes. From ``loss_surface``, ``params``
-    holds the two parameters as (state-dict key, index); from ``random_plane``,
+    ``nn.evaluate`` gives. ``names`` label the axes (people's names, W1 and W2, unless
+    asked for keys). From ``loss_surface``, ``params`` holds the two parameters as
+    (state-dict key, index) and ``keys`` their state-dict names; from ``random_plane``,
     ``directions`` holds d1, d2 (state dicts) and ``origin`` the state at (0, 0).
     """
 
@@ -112,6 +122,13 @@ class Surface:
     params: Optional[Tuple[Tuple[str, Index], Tuple[str, Index]]] = None
     directions: Optional[Tuple[State, State]] = None
     origin: Optional[State] = None
+
+    @property
+    def keys(self) -> Optional[Tuple[str, str]]:
+        """The two parameters' state-dict names ("0.weight[0, 0]"), for a surface of loss_surface."""
+        if self.params is None:
+            return None
+        return (_ref_name(*self.params[0]), _ref_name(*self.params[1]))
 
     def loss_at(self, x: Any, y: Any) -> np.ndarray:
         """The surface at points ``(x, y)`` by bilinear interpolation (nan outside the grid)."""
@@ -152,11 +169,13 @@ def loss_surface(
     model: Any,
     loss_fn: Callable[[Any, Any], Any],
     data: Tuple[Any, Any],
-    params: Tuple[ParamRef, ParamRef] = ("0.weight[0, 0]", "2.weight[0, 0]"),
+    params: Optional[Tuple[ParamRef, ParamRef]] = None,
     *,
-    span: Union[float, Tuple[float, float]] = 1.0,
+    span: Optional[Union[float, Tuple[float, float]]] = None,
     grid: Optional[Tuple[Any, Any]] = None,
     n: int = 41,
+    paths: Any = None,
+    names: Union[str, Tuple[str, str]] = "people",
     progress: Optional[bool] = None,
     fast: bool = True,
 ) -> Surface:
@@ -169,12 +188,20 @@ def loss_surface(
         params: two parameters, each a name as ``named_parameters()`` prints it
             (``"0.weight[0, 1]"``; a bare key such as ``"0.weight"`` if it holds one
             number), a pair ``(key, index)``, or the parameter itself (a ``Value`` of a
-            scalar model; ``(tensor, index)`` for a Tensor model). The default is the
-            lesson's 1-1-1 network (``MLP(1, [1, 1], bias=False)``): W1 and W2.
+            scalar model; ``(tensor, index)`` for a Tensor model). Required, unless the
+            model holds exactly two numbers (lesson 5's ``MLP(1, [1, 1], bias=False)``:
+            W1 and W2), which are then the two; the error lists the choices.
         span: the grid reaches ``+-span`` around each parameter's value (a pair for
             two spans), in ``n`` points per axis (the middle one is the model, for odd n).
+            By default: ``+-1``, or, with ``paths``, the box around the paths and the
+            model with a margin of 15% on every side (every point of every path is on it).
         grid: ``(xs, ys)``, the values to try (increasing), instead of span and n;
             lesson 5: ``(np.arange(-2, 2, 0.05),) * 2``.
+        paths: training runs the surface must hold: an ``nn.History`` with snapshots
+            (``fit(..., snapshot_every=...)``), a (k, 2) array of the two parameters'
+            values, or a list of them.
+        names: the axis names: "people" (W1, W2, W1[0, 1], b2; see the module
+            docstring), "keys" (the state-dict names), or a pair of your own ("v1", "v2").
         progress: a tqdm bar over the grid points; None shows it on a terminal (as fit).
         fast: allow the shortcut for nn.Sequential models (module docstring); False
             always sets the weights and calls the model.
@@ -182,16 +209,29 @@ def loss_surface(
     where = "loss_surface"
     engine, X, y = _check_inputs(model, loss_fn, data, where)
     theta0 = _float_state(model)
+    shapes = {k: v.shape for k, v in theta0.items()}
+    if params is None:
+        params = _only_two_numbers(shapes, where)
     if not isinstance(params, (tuple, list)) or len(params) != 2:
         raise TypeError(f"{where}: params is a pair of parameters, e.g. ('0.weight[0, 0]', '2.weight[0, 0]'); got {params!r}")
-    refs = tuple(_resolve_param(p, model, {k: v.shape for k, v in theta0.items()}, where) for p in params)
+    refs = tuple(_resolve_param(p, model, shapes, where) for p in params)
     if refs[0] == refs[1]:
         raise ValueError(f"{where}: both params are {_ref_name(*refs[0])}; choose two different parameters")
+    labels = _axis_names(refs, shapes, names, where)
     center = tuple(float(theta0[key][index]) for key, index in refs)
+    runs = [] if paths is None else _paths_on(paths, refs, where)
     if grid is None:
-        sx, sy = _spans(span, where)
-        t = _symmetric(integer(n, "n", where, minimum=2))
-        xs, ys = center[0] + sx * t, center[1] + sy * t
+        n = integer(n, "n", where, minimum=2)
+        if span is None and runs:
+            # the box of the runs and the model, 15% wider on every side
+            pts = np.concatenate(runs + [np.array([center])])
+            lo, hi = pts.min(axis=0), pts.max(axis=0)
+            pad = 0.15 * np.maximum(hi - lo, 1e-3 * np.maximum(np.abs(pts).max(axis=0), 1.0))
+            xs, ys = (np.linspace(lo[k] - pad[k], hi[k] + pad[k], n) for k in range(2))
+        else:
+            sx, sy = _spans(1.0 if span is None else span, where)
+            t = _symmetric(n)
+            xs, ys = center[0] + sx * t, center[1] + sy * t
     else:
         xs, ys = _grid(grid, where)
     # theta = S0 + x e1 + y e2, where S0 is theta0 with the two chosen numbers set to 0:
@@ -210,9 +250,70 @@ def loss_surface(
         Z=Z.reshape(len(ys), len(xs)),
         center=(center[0], center[1]),
         center_loss=_model_loss(model, engine, loss_fn, X, y, where),
-        names=(_ref_name(*refs[0]), _ref_name(*refs[1])),
+        names=labels,
         params=(refs[0], refs[1]),
     )
+
+
+def _only_two_numbers(shapes: Mapping[str, Tuple[int, ...]], where: str) -> Tuple[str, str]:
+    """The model's two numbers, when it has exactly two; else the error that lists the choices."""
+    sizes = {k: int(np.prod(s, dtype=np.int64)) for k, s in shapes.items()}
+    if sum(sizes.values()) == 2:
+        return tuple(_ref_name(k, idx) for k, s in shapes.items() for idx in np.ndindex(*s))  # type: ignore[return-value]
+    people = _people_names(shapes)
+    listing = ", ".join(f"{people[k]} = {k} {tuple(s)}" for k, s in shapes.items())
+    raise ValueError(
+        f"{where}: which two parameters? this model has {sum(sizes.values())} numbers ({listing}); pass "
+        f"params=(a, b) with one number each, e.g. params=('{next(iter(shapes))}[{', '.join('0' * len(next(iter(shapes.values()))))}]', ...)"
+    )
+
+
+def _people_names(shapes: Mapping[str, Tuple[int, ...]]) -> Dict[str, str]:
+    """{"0.weight": "W1", "0.bias": "b1", "2.weight": "W2", ...}: matrices numbered in model order."""
+    prefixes = list(dict.fromkeys(k.rsplit(".", 1)[0] for k in shapes if "." in k))
+    out = {}
+    for k in shapes:
+        if "." not in k:
+            out[k] = k
+            continue
+        prefix, kind = k.rsplit(".", 1)
+        n = prefixes.index(prefix) + 1
+        out[k] = {"weight": f"W{n}", "bias": f"b{n}"}.get(kind, k)
+    return out
+
+
+def _axis_names(refs: Sequence[Tuple[str, Index]], shapes: Mapping[str, Tuple[int, ...]], names: Any,
+                where: str) -> Tuple[str, str]:
+    if isinstance(names, (tuple, list)):
+        if len(names) != 2 or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"{where}: names is 'people', 'keys' or a pair of two strings, got {names!r}")
+        return (names[0], names[1])
+    if names == "keys":
+        return (_ref_name(*refs[0]), _ref_name(*refs[1]))
+    if names != "people":
+        raise ValueError(f"{where}: names must be 'people' (W1, W2), 'keys' (0.weight[0, 0]) or a pair, got {names!r}")
+    people = _people_names(shapes)
+    out = []
+    for key, index in refs:
+        one = int(np.prod(shapes[key], dtype=np.int64)) == 1
+        out.append(people[key] if one else f"{people[key]}[{', '.join(map(str, index))}]")
+    return (out[0], out[1])
+
+
+def _paths_on(paths: Any, refs: Sequence[Tuple[str, Index]], where: str) -> List[np.ndarray]:
+    """Runs (Histories or (k, 2) arrays, one or a list) as (k, 2) arrays of the two parameters."""
+    items = paths if isinstance(paths, (list, tuple)) and paths and (
+        isinstance(paths[0], History) or np.ndim(paths[0]) == 2) else [paths]
+    out = []
+    for r, p in enumerate(items):
+        if isinstance(p, History):
+            out.append(trajectory(p, [_ref_name(*ref) for ref in refs]))
+        else:
+            a = as_float_array(p, f"paths[{r}]", where, ndim=2)
+            if a.shape[1] != 2 or len(a) == 0:
+                raise ValueError(f"{where}: paths[{r}] must have shape (k, 2), one row per point; got {a.shape}")
+            out.append(a)
+    return out
 
 
 def random_directions(
@@ -508,22 +609,34 @@ def snapshot_losses(model: Any, loss_fn: Callable[[Any, Any], Any], data: Tuple[
 # ====================================================================== drawing
 
 
+@lecture_figure
 def plot_contour(
     surface: Surface,
     *,
     ax: Any = None,
     levels: Union[int, Sequence[float]] = 30,
     log: bool = False,
-    cmap: str = "viridis",
+    cmap: str = style.SEQUENTIAL,
     colorbar: bool = True,
     filled: bool = False,
     center: bool = True,
+    path: Any = None,
+    labels: Optional[Sequence[str]] = None,
+    title: Optional[str] = None,
+    legend: bool = True,
 ) -> Any:
     """Contour lines of the surface (filled with ``filled=True``); returns the Axes.
 
     ``log=True`` spaces the levels geometrically from the smallest positive loss to the
-    largest, which shows a valley's floor. The model's own point is a black cross
-    (``center=False`` leaves it out). Non-finite losses are left blank.
+    largest, which shows a valley's floor. The model's own point is a black cross,
+    "the model" in the legend (``center=False`` leaves it out). Non-finite losses are
+    left blank. The colourbar's ticks are round numbers (decades with ``log``).
+
+    ``path``: training runs drawn on top in the same call (``plot_trajectory``): an
+    ``nn.History`` with snapshots, a (k, 2) array, or a list of them; ``labels`` names
+    each run in the legend. The legend, which also explains the start and end markers,
+    sits beside the contours, never on them (``legend=False``: none, e.g. for one legend
+    shared by several panels). ``title`` defaults to "loss over (W1, W2)".
     """
     where = "plot_contour"
     _check_surface(surface, where)
@@ -533,19 +646,30 @@ def plot_contour(
     draw = ax.contourf if filled else ax.contour
     cs = draw(surface.xs, surface.ys, Z, cmap=cmap, **kwargs)
     if colorbar:
-        fig.colorbar(cs, ax=ax, label="loss (log scale)" if log else "loss", format="%.4g")
+        round_colorbar(fig.colorbar(cs, ax=ax, label="loss (log scale)" if log else "loss"), log=log and "norm" in kwargs)
     if center:
-        ax.plot([surface.center[0]], [surface.center[1]], "kx", markersize=8, gid="center")
+        ax.plot([surface.center[0]], [surface.center[1]], linestyle="none", marker="X", color=style.BLACK,
+                markeredgecolor="white", markersize=11, gid="center", label="the model", zorder=4)
+    ax.set_xlim(surface.xs[0], surface.xs[-1])
+    ax.set_ylim(surface.ys[0], surface.ys[-1])
     ax.set_xlabel(surface.names[0])
     ax.set_ylabel(surface.names[1])
-    ax.set_title("loss")
+    ax.set_title(title if title is not None else f"loss over ({surface.names[0]}, {surface.names[1]})")
+    if path is not None:  # its legend holds the model's cross too
+        plot_trajectory(path, ax=ax, surface=surface, labels=labels, legend=legend)
+    elif center and legend:
+        place_legend(ax)
     return ax
 
 
-def plot_surface3d(surface: Surface, *, ax: Any = None, cmap: str = "viridis", log: bool = False, alpha: float = 0.8) -> Any:
+@lecture_figure
+def plot_surface3d(surface: Surface, *, ax: Any = None, cmap: str = style.SEQUENTIAL, log: bool = False, alpha: float = 0.8) -> Any:
     """The surface in 3-D (height = loss, or log10 loss with ``log=True``); returns the Axes.
 
     ``ax`` must be a 3-D Axes (``fig.add_subplot(projection="3d")``), or None for a new one.
+    The surface is drawn at every grid point (up to 150 per side; matplotlib's default
+    of 50 skips rows and makes a narrow valley jagged) and at zorder 1 with the Axes'
+    ``computed_zorder`` off, so that paths added by ``plot_trajectory`` stay on top.
     """
     where = "plot_surface3d"
     _check_surface(surface, where)
@@ -557,13 +681,41 @@ def plot_surface3d(surface: Surface, *, ax: Any = None, cmap: str = "viridis", l
     fig, ax = new_axes(ax, projection="3d")
     Z = _heights(surface.Z, log, where)
     gx, gy = np.meshgrid(surface.xs, surface.ys)  # gx[i, j] = xs[j], gy[i, j] = ys[i]: Z's layout
-    ax.plot_surface(gx, gy, Z, cmap=cmap, alpha=alpha, linewidth=0, antialiased=True, gid="surface")
-    ax.set_xlabel(surface.names[0])
-    ax.set_ylabel(surface.names[1])
-    ax.set_zlabel("log10 loss" if log else "loss")
+    ax.computed_zorder = False  # matplotlib would sort a path behind the surface it lies on
+    ax.plot_surface(gx, gy, Z, cmap=cmap, alpha=alpha, linewidth=0, antialiased=True, gid="surface",
+                    rcount=min(len(surface.ys), 150), ccount=min(len(surface.xs), 150), zorder=1)
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_major_locator(MaxNLocator(nbins=4))  # few ticks: lecture-size labels do not collide
+    ax.set_xlabel(surface.names[0], labelpad=10)
+    ax.set_ylabel(surface.names[1], labelpad=10)
+    ax.set_zlabel("log10 loss" if log else "loss", labelpad=10)
     return ax
 
 
+def _runs_from(paths: Any, surface: Optional[Surface], on: Any, where: str) -> List[np.ndarray]:
+    """(k, 2) arrays from Histories (through ``trajectory``) and arrays, one or a list."""
+    if isinstance(paths, History) or (isinstance(paths, (list, tuple)) and paths and isinstance(paths[0], History)):
+        histories = [paths] if isinstance(paths, History) else list(paths)
+        out = []
+        for h in histories:
+            if not isinstance(h, History):
+                raise TypeError(f"{where}: paths mixes Histories and {type(h).__name__}; pass one kind")
+            target = on if on is not None else surface
+            if target is None:
+                if sum(int(np.prod(s, dtype=np.int64)) for s in h.param_shapes) != 2:
+                    raise ValueError(
+                        f"{where}: a History of {len(h.param_names)} parameters needs the plane to draw it on: "
+                        f"pass surface=... (from loss_surface or random_plane) or on=(param, param)"
+                    )
+                target = [_ref_name(k, idx) for k, s in zip(h.param_names, h.param_shapes) for idx in np.ndindex(*s)]
+            out.append(trajectory(h, target))
+        return out
+    return _as_paths(paths, where)
+
+
+@lecture_figure
 def plot_trajectory(
     paths: Any,
     *,
@@ -572,28 +724,38 @@ def plot_trajectory(
     z: Any = None,
     log: bool = False,
     labels: Optional[Sequence[str]] = None,
-    cmap: str = "autumn",
+    colors: Optional[Sequence[Any]] = None,
+    on: Any = None,
     start_marker: str = "o",
     end_marker: str = "*",
+    legend: bool = True,
 ) -> Any:
     """Training paths drawn over a landscape; returns the Axes.
 
-    ``paths``: a (k, 2) array (``trajectory(...)``) or a list of them (several starts),
-    coloured by run from ``cmap`` (a single path is its first colour: red for "autumn").
-    Each path is a line, with ``start_marker`` at its first point and ``end_marker`` at
-    its last. On a 2-D Axes (``ax=None``: a new one, with ``surface``'s contours under the
-    paths when given) the path is drawn as is. On a 3-D Axes (from ``plot_surface3d``)
-    each point needs a height: ``z`` (one array, or one per path; e.g.
-    ``snapshot_losses``), else the surface's value there by bilinear interpolation (nan,
-    not drawn, outside the grid). ``log=True`` draws log10 of the heights, to match
-    ``plot_surface3d(log=True)``.
+    ``paths``: an ``nn.History`` with snapshots (its path on ``surface``'s plane, through
+    ``trajectory``; ``on=`` names the plane instead, and a model of two numbers needs
+    neither), a (k, 2) array (``trajectory(...)``), or a list of them (several starts).
+    One path is vermillion (the lectures draw descent in red); several take the
+    palette's series (``viz.style.series``: colour and line style). Each path is a line,
+    with ``start_marker`` at its first point and ``end_marker`` at its last; the legend
+    explains both markers (and names the runs with ``labels``), beside the contours.
+
+    On a 2-D Axes (``ax=None``: a new one, with ``surface``'s contours under the paths
+    when given) the path is drawn as is. On a 3-D Axes (from ``plot_surface3d``) each
+    point needs a height: ``z`` (one array, or one per path; e.g. ``snapshot_losses``),
+    else the surface's value there by bilinear interpolation (nan, not drawn, outside the
+    grid). The path is drawn above the surface (``computed_zorder`` off, a higher zorder)
+    with its shadow, dashed, on the floor of the box. ``log=True`` draws log10 of the
+    heights, to match ``plot_surface3d(log=True)``.
     """
     where = "plot_trajectory"
-    runs = _as_paths(paths, where)
-    if labels is not None and (isinstance(labels, str) or len(labels) != len(runs)):
-        raise ValueError(f"{where}: labels needs one string per path ({len(runs)}), got {labels!r}")
     if surface is not None:
         _check_surface(surface, where)
+    runs = _runs_from(paths, surface, on, where)
+    if labels is not None and (isinstance(labels, str) or len(labels) != len(runs)):
+        raise ValueError(f"{where}: labels needs one string per path ({len(runs)}), got {labels!r}")
+    if colors is not None and len(colors) != len(runs):
+        raise ValueError(f"{where}: colors needs one colour per path ({len(runs)}), got {len(colors)}")
     if ax is None:
         if surface is not None:
             ax = plot_contour(surface)
@@ -605,36 +767,65 @@ def plot_trajectory(
         heights = _path_heights(runs, z, surface, log, where)
     elif z is not None:
         raise ValueError(f"{where}: z (heights) only makes sense on a 3-D Axes; got a 2-D one")
-    import matplotlib
-
-    colors = matplotlib.colormaps[cmap](np.linspace(0.0, 1.0, len(runs)) if len(runs) > 1 else [0.0])
+    if three_d:
+        ax.computed_zorder = False  # drawn in zorder, so the path stays above the surface
+        floor = ax.get_zlim()[0]
     for r, (path, h) in enumerate(zip(runs, heights)):
         label = labels[r] if labels is not None else None
-        color = tuple(colors[r])  # one RGBA colour per run
+        look = style.series(r) if len(runs) > 1 else {"color": style.VERMILLION, "linestyle": "-"}
+        color = colors[r] if colors is not None else look["color"]
         coords = (path[:, 0], path[:, 1]) if h is None else (path[:, 0], path[:, 1], h)
         first = tuple(c[:1] for c in coords)
         last = tuple(c[-1:] for c in coords)
-        ax.plot(*coords, "-", color=color, linewidth=1.5, label=label, gid="trajectory")
-        ax.plot(*first, start_marker, color=color, markeredgecolor="k", markersize=7, gid="start")
-        ax.plot(*last, end_marker, color=color, markeredgecolor="k", markersize=11, gid="end")
-    if labels is not None:
-        ax.legend(loc="best", fontsize="small")
+        if three_d:
+            ax.plot(path[:, 0], path[:, 1], np.full(len(path), floor), linestyle="--", color=style.GREY, linewidth=1.2,
+                    gid="shadow", zorder=2)
+        ax.plot(*coords, color=color, linestyle=look["linestyle"], linewidth=2.2, label=label, gid="trajectory", zorder=10)
+        ax.plot(*first, linestyle="none", marker=start_marker, color="white", markeredgecolor=color, markeredgewidth=2,
+                markersize=9, gid="start", zorder=11)
+        ax.plot(*last, linestyle="none", marker=end_marker, color=color, markeredgecolor="k", markersize=15,
+                gid="end", zorder=11)
+    if legend:
+        from matplotlib.lines import Line2D
+
+        handles, names = ax.get_legend_handles_labels()
+        marks = [Line2D([], [], linestyle="none", marker=start_marker, color="white", markeredgecolor=style.BLACK,
+                        markeredgewidth=2, markersize=9),
+                 Line2D([], [], linestyle="none", marker=end_marker, color=style.GREY, markeredgecolor="k", markersize=15)]
+        words = ["start", "end"]
+        if three_d:
+            marks.append(Line2D([], [], linestyle="--", color=style.GREY, linewidth=1.2))
+            words.append("path's shadow on the floor")
+        if three_d:
+            ax.legend(handles + marks, names + words, loc="upper left", bbox_to_anchor=(0.0, 1.0))
+        else:
+            place_legend(ax, handles + marks, names + words)
     return ax
 
 
-def plot_interpolation(line: Line, *, ax: Any = None, log: bool = False) -> Any:
-    """The loss along ``interpolate``'s line, the two models marked at t = 0 and 1; returns the Axes."""
+@lecture_figure
+def plot_interpolation(line: Line, *, ax: Any = None, log: bool = False, names: Tuple[str, str] = ("a", "b")) -> Any:
+    """The loss along ``interpolate``'s line, the two models marked at t = 0 and 1; returns the Axes.
+
+    ``names``: what the two models are called in the legend and on the axis, e.g.
+    ("initial", "trained").
+    """
     where = "plot_interpolation"
     if not isinstance(line, Line):
         raise TypeError(f"{where}: expected a Line (from interpolate), got {type(line).__name__}")
     _, ax = new_axes(ax)
-    ax.plot(line.t, line.loss, "-", gid="line")
-    for t0, name in ((0.0, "a"), (1.0, "b")):
-        ax.axvline(t0, color="0.6", linestyle=":", linewidth=1, gid=f"model_{name}")
+    ax.plot(line.t, line.loss, color=style.BLUE, linestyle="-", gid="line", label="loss along the line")
+    for t0, name, marker, color in ((0.0, names[0], "o", style.BLACK), (1.0, names[1], "*", style.VERMILLION)):
+        ax.axvline(t0, color=style.GREY, linestyle=":", linewidth=1.2, gid=f"model_{'ab'[int(t0)]}")
+        at = np.interp(t0, line.t, line.loss) if line.t[0] <= t0 <= line.t[-1] else None
+        if at is not None:
+            ax.plot([t0], [at], linestyle="none", marker=marker, color=color, markeredgecolor="k", markersize=12,
+                    label=f"model {name} (t = {t0:g})", gid=f"mark_{'ab'[int(t0)]}", zorder=3)
     if log:
         ax.set_yscale("log")
-    ax.set_xlabel("t  ((1 - t) a + t b)")
+    ax.set_xlabel(f"t:  (1 - t) {names[0]} + t {names[1]}")
     ax.set_ylabel("loss")
+    place_legend(ax)
     return ax
 
 

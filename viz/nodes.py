@@ -28,11 +28,29 @@ What a ``Tensor`` drawing shows (the choices live here, so they are documented h
 * unlabelled leaves that take no gradient and have at most 4 elements (the ``2`` of
   ``x ** 2``, a number met by ``*``) are constants, drawn as small ovals; bigger ones are
   data and get a row with their shape, like a labelled input.
+
+micrograd's own Values (``MicrogradAdapter``): any object with ``data``, ``grad``,
+``_prev``, ``_op`` and ``_backward`` (micrograd 0.1.0's ``Value``, or the lecture's, which
+adds ``label``) is drawn too, so a teacher keeps the lecture's code. Two things differ:
+
+* ``_prev`` is a set, whose order changes from run to run. Inputs are ordered by a rule
+  that depends only on the graph: by data, then label, then op, then (for nodes that
+  agree on all three) a fingerprint of the subgraph below them. ``x * y`` and ``y * x``
+  draw alike; micrograd's ``+`` and ``*`` do not care about the order either.
+* a node's rule is a closure over the real nodes, so it cannot run on a copy. It runs on
+  the real nodes with every gradient it could touch saved first and restored after
+  (even when it raises): the user's ``.grad`` fields are as they were once viz returns.
+  Do not draw a graph in one thread while another runs its backward().
+
+A micrograd leaf has no ``requires_grad``: every leaf is a parameter unless named in
+``inputs=`` (or, once ``params=`` names parameters, every other leaf is an input).
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Type
+import hashlib
+import math
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple, Type
 
 import numpy as np
 
@@ -43,6 +61,9 @@ __all__ = [
     "NodeAdapter",
     "ValueAdapter",
     "TensorAdapter",
+    "MicrogradAdapter",
+    "walk",
+    "node_list",
     "Jacobian",
     "adapter_for",
     "register_adapter",
@@ -101,6 +122,9 @@ class NodeAdapter:
     #: Node type this adapter reads (for error messages and the params= check).
     name = "node"
     node_type: Type[Any] = object
+    #: Whether ``autograd_lite.graph.topological_order`` can walk these nodes (a ``_prev``
+    #: tuple in argument order): then viz numbers nodes exactly as ``backward()`` orders them.
+    native = True
 
     def inputs(self, node: Any) -> Tuple[Any, ...]:
         """The nodes ``node`` was computed from, in argument order (repeats kept)."""
@@ -127,6 +151,22 @@ class NodeAdapter:
     def stored_grad(self, node: Any) -> Any:
         """The gradient ``backward()`` left on the node (read only)."""
         return node.grad
+
+    def is_zero(self, grad: Any) -> bool:
+        """Whether ``grad`` is no gradient at all (what a root holds before ``backward()``)."""
+        return grad is None or not np.any(grad)
+
+    def rule(self, node: Any) -> Any:
+        """The function ``backward()`` runs at this node (its source is shown by ``viz.steps``)."""
+        return node._backward
+
+    def prepare(self, node: Any, upstream: Any) -> Tuple[Any, List[Any], Any]:
+        """``(run, targets, collect)``: ``run()`` runs the node's rule once, as ``backward()``
+        would with ``node.grad == upstream``, writing into ``targets`` (one object per input
+        edge, where edge k's part lands); ``collect()`` returns the parts (None for inputs
+        that take no gradient) and undoes anything ``run`` changed. ``contributions`` is
+        ``run(); collect()``; ``viz.steps`` runs ``run`` under a tracer to show the rule's lines."""
+        raise NotImplementedError
 
     def zero(self, node: Any) -> Any:
         """An empty gradient for ``node`` (what a simulated backward starts from)."""
@@ -162,8 +202,8 @@ class NodeAdapter:
         """A local derivative (an entry of ``local_derivatives``) as edge text."""
         return self.number_text(local)
 
-    #: The legend's line for ``edge_labels="local"``.
-    local_legend = "&part; = local derivative d(out)/d(in)"
+    #: The legend's line for ``edge_labels="local"`` (plain text).
+    local_legend = "∂ = local derivative d(out)/d(in)"
 
     def contributions(self, node: Any, upstream: Any) -> List[Any]:
         """What ``node``'s rule adds to each input when ``node.grad`` is ``upstream``.
@@ -171,7 +211,12 @@ class NodeAdapter:
         One entry per input edge (``b = a + a`` gives two entries). Inputs that take
         no gradient (constants, ``requires_grad=False``) get ``None``.
         """
-        raise NotImplementedError
+        run, _, collect = self.prepare(node, upstream)
+        try:
+            run()
+        finally:
+            parts = collect()
+        return parts
 
     def local_derivatives(self, node: Any) -> List[Any]:
         """d(node)/d(input) for each input edge (``None`` where the engine computes none)."""
@@ -208,19 +253,27 @@ class ValueAdapter(NodeAdapter):
     def number_text(self, x: float) -> str:
         return fmt(x)
 
-    def contributions(self, node: Value, upstream: float) -> List[Optional[float]]:
+    def is_zero(self, grad: float) -> bool:
+        return grad == 0.0
+
+    def prepare(self, node: Value, upstream: float) -> Tuple[Any, List[Any], Any]:
         rule = node._backward
-        if rule is None:
-            return [None] * len(node._prev)
         # A throwaway copy of `node` with the same data and op, whose inputs are fresh
         # leaves with the inputs' data: the rule writes into those leaves only. One fresh
         # leaf per edge, so `a + a` gets two leaves and each edge its own part. Built with
         # __new__ because Value() refuses inf data, which an overflowed node may hold.
-        leaves = tuple(_bare(p.data, p.requires_grad) for p in node._prev)
+        leaves = [_bare(p.data, p.requires_grad) for p in node._prev]
         copy = _bare(node.data, True)
-        copy._prev, copy._op, copy.grad = leaves, node._op, upstream
-        rule(copy)  # exactly the arithmetic backward() does, so the parts match it bit for bit
-        return [leaf.grad if leaf.requires_grad else None for leaf in leaves]
+        copy._prev, copy._op, copy.grad = tuple(leaves), node._op, upstream
+
+        def run() -> None:
+            if rule is not None:
+                rule(copy)  # exactly the arithmetic backward() does, so the parts match it bit for bit
+
+        def collect() -> List[Optional[float]]:
+            return [leaf.grad if leaf.requires_grad and rule is not None else None for leaf in leaves]
+
+        return run, leaves, collect
 
     def local_derivatives(self, node: Value) -> List[Optional[float]]:
         # For a scalar, the part sent back with upstream gradient 1 is the derivative itself.
@@ -270,8 +323,8 @@ class TensorAdapter(NodeAdapter):
     name = "Tensor"
     node_type = Tensor
     local_legend = (
-        "&part; = local derivative d(out)/d(in): the Jacobian,<BR/>one row per output element, "
-        f"if both have &le; {SMALL} elements;<BR/>else its shape out&times;in"
+        f"∂ = local derivative d(out)/d(in): the Jacobian, one row per output element, "
+        f"if both have ≤ {SMALL} elements; else its shape out×in"
     )
 
     def op(self, node: Tensor) -> str:
@@ -341,18 +394,24 @@ class TensorAdapter(NodeAdapter):
             return array_text(m.reshape(out_shape))
         return "\n".join(array_text(row) for row in m)  # one line per output element
 
-    def contributions(self, node: Tensor, upstream: Optional[np.ndarray]) -> List[Optional[np.ndarray]]:
+    def prepare(self, node: Tensor, upstream: Optional[np.ndarray]) -> Tuple[Any, List[Any], Any]:
         rule = node._backward
-        if rule is None or upstream is None:  # backward() skips a node with no gradient too
-            return [None] * len(node._prev)
         # A throwaway copy of `node` (same data, op, settings) whose inputs are stand-ins
         # sharing the inputs' data: the rule writes the parts into the stand-ins only. One
         # stand-in per edge, so `a * a` gets two and each edge its own part.
-        stand_ins = tuple(_stand_in(p, _NOT_A_LEAF) for p in node._prev)
-        copy = _stand_in(node, stand_ins)
+        stand_ins = [_stand_in(p, _NOT_A_LEAF) for p in node._prev]
+        copy = _stand_in(node, tuple(stand_ins))
         copy.grad = upstream
-        rule(copy)  # the rules are @staticmethods taking the output node: the same arithmetic as backward()
-        return [s.grad if s.requires_grad else None for s in stand_ins]
+        skip = rule is None or upstream is None  # backward() skips a node with no gradient too
+
+        def run() -> None:
+            if not skip:
+                rule(copy)  # the rules are @staticmethods taking the output node: the same arithmetic as backward()
+
+        def collect() -> List[Optional[np.ndarray]]:
+            return [None if skip or not s.requires_grad else s.grad for s in stand_ins]
+
+        return run, stand_ins, collect
 
     def local_derivatives(self, node: Tensor) -> List[Optional[Jacobian]]:
         ins = node._prev
@@ -426,6 +485,169 @@ def _index_text(index: Any) -> str:
     return "[" + ", ".join(out) + "]"
 
 
+# ---------------------------------------------------------------------- micrograd
+
+
+class MicrogradAdapter(NodeAdapter):
+    """Reads micrograd-shaped Values: ``data``, ``grad``, ``_prev`` (a set), ``_op``, ``_backward``
+    (a closure over the real nodes), and an optional ``label`` (see the module docstring)."""
+
+    name = "micrograd Value"
+    native = False
+
+    def __init__(self, node_type: Type[Any] = object) -> None:
+        self.node_type = node_type
+        self._prints: Dict[int, str] = {}  # id -> subgraph fingerprint, memoised per drawing
+
+    def inputs(self, node: Any) -> Tuple[Any, ...]:
+        prev = node._prev
+        if len(prev) < 2:
+            return tuple(prev)
+        ordered = sorted(prev, key=_plain_key)
+        keys = [_plain_key(p) for p in ordered]
+        if len(set(keys)) < len(keys):  # look-alikes: tell them apart by what is below them
+            ordered = sorted(prev, key=lambda p: (_plain_key(p), _fingerprint(p, self._prints)))
+        return tuple(ordered)
+
+    def op(self, node: Any) -> str:
+        return str(node._op)
+
+    def label(self, node: Any) -> Optional[str]:
+        label = getattr(node, "label", None)
+        return label if isinstance(label, str) and label != "" else None
+
+    def requires_grad(self, node: Any) -> bool:
+        return True  # micrograd computes a gradient for every node
+
+    def has_rule(self, node: Any) -> bool:
+        return len(node._prev) > 0  # a leaf's _backward is micrograd's `lambda: None`
+
+    def is_constant(self, node: Any) -> bool:
+        return False  # a number met by an op is a Value like any other in micrograd
+
+    def stored_grad(self, node: Any) -> float:
+        return float(node.grad)
+
+    def is_zero(self, grad: float) -> bool:
+        return grad == 0.0
+
+    def zero(self, node: Any) -> float:
+        return 0.0
+
+    def seed(self, root: Any, where: str) -> float:
+        return 1.0
+
+    def data_text(self, node: Any) -> str:
+        return f"data {fmt(float(node.data))}"
+
+    def value_text(self, node: Any) -> str:
+        return fmt(float(node.data))
+
+    def grad_text(self, grad: float) -> str:
+        return f"grad {fmt(float(grad))}"
+
+    def number_text(self, x: float) -> str:
+        return fmt(float(x))
+
+    def prepare(self, node: Any, upstream: float) -> Tuple[Any, List[Any], Any]:
+        ins = list(self.inputs(node))
+        saved = [(n, n.grad) for n in [node] + ins]  # restored by collect(), whatever happens
+
+        def run() -> None:
+            for n in ins:
+                n.grad = 0.0
+            node.grad = upstream
+            node._backward()  # writes `self.grad += ...` into the real inputs
+
+        def collect() -> List[Optional[float]]:
+            try:
+                return [float(n.grad) for n in ins]
+            finally:
+                for n, grad in saved:
+                    n.grad = grad
+
+        return run, ins, collect
+
+    def local_derivatives(self, node: Any) -> List[Optional[float]]:
+        return self.contributions(node, 1.0)
+
+
+def _plain_key(node: Any) -> Tuple[Any, ...]:
+    """Data (finite first), label, op: how micrograd inputs are ordered."""
+    x = float(node.data)
+    finite = x == x and abs(x) != math.inf
+    return (0 if finite else 1, x if finite else 0.0, repr(x), str(getattr(node, "label", "") or ""), str(node._op))
+
+
+def _fingerprint(node: Any, memo: Dict[int, str]) -> str:
+    """A digest of the subgraph below ``node`` (ops, data, labels), the same on every run.
+
+    Computed iteratively (post-order over an explicit stack); children's digests are
+    sorted, so the set order of ``_prev`` cannot change it. ``memo`` keeps the digests
+    of one drawing.
+    """
+    stack: List[Tuple[Any, bool]] = [(node, False)]
+    while stack:
+        n, done = stack.pop()
+        if id(n) in memo:
+            continue
+        if not done:
+            stack.append((n, True))
+            stack.extend((p, False) for p in n._prev if id(p) not in memo)
+            continue
+        parts = sorted(memo[id(p)] for p in n._prev)
+        text = f"{n._op!s}|{float(n.data)!r}|{getattr(n, 'label', '')!s}|" + ",".join(parts)
+        memo[id(n)] = hashlib.sha1(text.encode("utf-8", "backslashreplace")).hexdigest()
+    return memo[id(node)]
+
+
+def _is_micrograd(obj: Any) -> bool:
+    """Shaped like micrograd's Value: data, grad, a collection _prev, _op, a callable _backward."""
+    try:
+        prev = obj._prev
+        return (
+            hasattr(obj, "data") and hasattr(obj, "grad") and hasattr(obj, "_op")
+            and callable(getattr(obj, "_backward", None))
+            and isinstance(prev, (set, frozenset, tuple, list))
+        )
+    except Exception:
+        return False
+
+
+def walk(root: Any, adapter: NodeAdapter, max_nodes: int, where: str, too_large: Callable[[str, int, int], Exception]) -> List[Any]:
+    """Every node reachable from ``root``, each after its inputs (``adapter.inputs`` order).
+
+    The same depth-first post-order as ``autograd_lite.graph.topological_order``, for node
+    types it cannot walk (micrograd's ``_prev`` is a set). Nodes are told apart by
+    identity. The walk stops at ``50 * max_nodes`` nodes (a drawing is refused anyway) so
+    that a huge graph is refused at once; ``too_large(where, limit, max_nodes)`` makes the error.
+    """
+    order: List[Any] = []
+    seen: Set[int] = set()
+    stack: List[Any] = [root]
+    emit_next: List[bool] = [False]
+    limit = 50 * max_nodes
+    while stack:
+        node = stack.pop()
+        emit = emit_next.pop()
+        if emit:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if len(seen) > limit:
+            raise too_large(where, limit, max_nodes)
+        prev = adapter.inputs(node)
+        stack.append(node)
+        emit_next.append(True)
+        for p in reversed(prev):
+            if id(p) not in seen:
+                stack.append(p)
+                emit_next.append(False)
+    return order
+
+
 # ---------------------------------------------------------------------- lookup
 
 _ADAPTERS: List[Tuple[Type[Any], NodeAdapter]] = [(Value, ValueAdapter()), (Tensor, TensorAdapter())]
@@ -441,10 +663,13 @@ def adapter_for(root: Any, where: str) -> NodeAdapter:
     for node_type, adapter in _ADAPTERS:
         if isinstance(root, node_type):
             return adapter
+    if _is_micrograd(root):
+        return MicrogradAdapter(type(root))  # a fresh one per drawing: its sort keys are per graph
     known = " or ".join(t.__name__ for t, _ in _ADAPTERS)
     raise TypeError(
-        f"{where}: expected the output node of a computation (a {known}), got "
-        f"{type(root).__name__} {root!r:.60}; pass the result itself, e.g. {where}(loss)"
+        f"{where}: expected the output node of a computation (a {known}, or a micrograd-style Value "
+        f"with data, grad, _prev, _op and _backward), got {type(root).__name__} {root!r:.60}; pass the "
+        f"result itself, e.g. {where}(loss)"
     )
 
 
@@ -471,5 +696,27 @@ def name_map(params: Optional[Dict[str, Any]], where: str, adapter: NodeAdapter)
                 f"of {adapter.name} nodes; pass the parameters of the model that computed it, "
                 f"params=dict(model.named_parameters())"
             )
-        names[id(node)] = str(name)
+        if not isinstance(name, str):
+            raise TypeError(f"{where}(params=...): the name {name!r} is a {type(name).__name__}; names are str")
+        names[id(node)] = name
     return names
+
+
+def node_list(nodes: Optional[Iterable[Any]], where: str, what: str, adapter: NodeAdapter) -> Set[int]:
+    """``{id(node)}`` for ``inputs=[x1, x2]``: each must be a node of the graph's type."""
+    if nodes is None:
+        return set()
+    if isinstance(nodes, adapter.node_type) or isinstance(nodes, (str, bytes)) or not hasattr(nodes, "__iter__"):
+        raise TypeError(
+            f"{where}({what}=...): expected a list of the graph's nodes, got {type(nodes).__name__}; "
+            f"write {what}=[x1, x2]"
+        )
+    out = set()
+    for node in nodes:
+        if not isinstance(node, adapter.node_type):
+            raise TypeError(
+                f"{where}({what}=...): got a {type(node).__name__}, but this graph is made of "
+                f"{adapter.name} nodes; pass the leaves themselves, {what}=[x1, x2]"
+            )
+        out.add(id(node))
+    return out

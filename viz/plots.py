@@ -41,7 +41,8 @@ from nn.checks import integer, real
 from nn.metrics import _plain, r2_score  # _plain: Values/Tensors in nested lists -> numbers
 from nn.train import History
 
-from ._figures import as_float_array, new_axes
+from . import style
+from ._figures import as_float_array, lecture_figure, new_axes, place_legend, round_colorbar
 
 __all__ = [
     "history_curves",
@@ -50,6 +51,7 @@ __all__ = [
     "plot_predictions",
     "weight_matrices",
     "plot_weights",
+    "layer_names",
     "function_values",
     "derivative",
     "plot_function",
@@ -215,6 +217,7 @@ def _split_runs(history: Any) -> Optional[List[Any]]:
     return None
 
 
+@lecture_figure
 def plot_history(
     history: Union[HistoryLike, Sequence[HistoryLike]],
     *,
@@ -224,7 +227,7 @@ def plot_history(
     smooth: Optional[Union[int, float]] = None,
     metric: Optional[str] = None,
     label: Optional[Union[str, Sequence[str]]] = None,
-    cmap: Any = "viridis",
+    cmap: Any = None,
     colorbar: bool = True,
     colorbar_label: str = "run",
 ) -> Any:
@@ -232,8 +235,11 @@ def plot_history(
 
     ``history``: an ``nn.History``, its ``to_arrays()`` dict, or a list/array of losses.
     Several runs (a list of any of those, or a 2-D array with one run per row) are drawn
-    one line each, coloured by run index 0..n-1 through ``cmap``, with a colorbar
-    (``colorbar_label``, e.g. "batch", as the digits lesson draws 200 batches).
+    one line each. Labelled runs (``label``, at most 10) are told apart like every
+    series in viz (``viz.style.series``: colour, line style and marker) with a legend;
+    unlabelled runs are coloured by run index 0..n-1 through ``cmap`` (viridis), with a
+    colorbar (``colorbar_label``, e.g. "batch", as the digits lesson draws 200 batches).
+    The legend goes where it covers no curve (``place_legend``).
 
     per: "step" (``History.loss``) or "epoch" (``History.epoch_loss``); per step, the
         per-epoch validation loss sits at the last step of each epoch.
@@ -275,40 +281,47 @@ def plot_history(
         smallest = min(min(float(c["loss"].min()), float(c["val_loss"].min(initial=np.inf))) for c in all_curves)
         if smallest <= 0:
             raise ValueError(f"{where}: logy=True needs positive losses, the smallest is {smallest!r}; use logy=False")
-    colormap = _colormap(cmap, where)  # (one run is drawn in C0 and ignores it)
+    colormap = _colormap(style.SEQUENTIAL if cmap is None else cmap, where)  # (one run ignores it)
+    if not single and label is not None and cmap is None and len(all_curves) > 10:
+        raise ValueError(
+            f"{where}: {len(all_curves)} labelled runs are too many for a legend (at most 10 look different); "
+            f"leave label out to colour them by index with a colorbar"
+        )
 
     fig, ax = new_axes(ax)
+    twin = None
     if single:
         curves, train = all_curves[0], trains[0]
+        train_look, val_look = style.series(0), style.series(1)
         if smooth is not None:
-            ax.plot(curves["x"], curves["loss"], color="C0", alpha=0.3, linewidth=1, gid="train_raw")
-        ax.plot(curves["x"], train, color="C0", label=label or "train", gid="train")
+            ax.plot(curves["x"], curves["loss"], color=train_look["color"], alpha=0.3, linewidth=1, gid="train_raw")
+        ax.plot(curves["x"], train, color=train_look["color"], linestyle="-", label=label or "training loss", gid="train")
         val = curves["val_loss"]
         if val.size:
-            ax.plot(curves["epoch_x"][: len(val)], val, color="C1", marker="o", markersize=3, label="val", gid="val")
+            ax.plot(curves["epoch_x"][: len(val)], val, color=val_look["color"], linestyle=val_look["linestyle"],
+                    marker=val_look["marker"], markersize=5, markevery=_every(len(val)), label="validation loss", gid="val")
         twin = None if metric is None else _draw_metric(ax, curves, metric)
-        if val.size or twin is not None:
-            handles, labels = ax.get_legend_handles_labels()
-            if twin is not None:  # one legend for both y axes
-                more = twin.get_legend_handles_labels()
-                handles, labels = handles + more[0], labels + more[1]
-            ax.legend(handles, labels)
     else:
         import matplotlib
 
         # Runs are coloured by index: run 0 at the colormap's start, run n-1 at its end.
         norm = matplotlib.colors.Normalize(vmin=0, vmax=max(len(all_curves) - 1, 1))
+        by_series = label is not None and cmap is None  # a few named runs: the palette's series
         for i, (curves, train) in enumerate(zip(all_curves, trains)):
-            color = colormap(norm(i))
-            ax.plot(curves["x"], train, color=color, linewidth=1, label=None if label is None else label[i], gid=f"run{i}")
+            if by_series:
+                look = style.series(i)
+                kw: Dict[str, Any] = dict(color=look["color"], linestyle=look["linestyle"], marker=look["marker"],
+                                          markevery=_every(len(train), offset=i), markersize=6)
+            else:  # by index; named runs on a chosen colormap still differ by line style
+                kw = dict(color=colormap(norm(i)), linewidth=1,
+                          linestyle=style.LINESTYLES[i % len(style.LINESTYLES)] if label is not None else "-")
+            ax.plot(curves["x"], train, label=None if label is None else label[i], gid=f"run{i}", **kw)
             val = curves["val_loss"]
-            if val.size:  # dashed, in its run's colour
-                ax.plot(curves["epoch_x"][: len(val)], val, color=color, linestyle="--", linewidth=1, gid=f"run{i}_val")
-        if colorbar:
+            if val.size:  # dotted, in its run's colour
+                ax.plot(curves["epoch_x"][: len(val)], val, color=kw["color"], linestyle=":", linewidth=1, gid=f"run{i}_val")
+        if colorbar and not by_series:
             mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=colormap)
-            fig.colorbar(mappable, ax=ax, label=colorbar_label)
-        if label is not None:
-            ax.legend()
+            round_colorbar(fig.colorbar(mappable, ax=ax, label=colorbar_label))
     if logy:
         # matplotlib pads the limits, and places decade ticks, in log space, which overflows
         # (numpy warnings) for a diverging run's loss near 1e308: pad them here instead,
@@ -322,8 +335,20 @@ def plot_history(
             top = min(ys.max(), 1e200) * 1.5
             ax.set_ylim(min(max(ys.min(), 1e-200) / 1.5, top / 10), top)
     ax.set_xlabel(per)
-    ax.set_ylabel("loss")
+    ax.set_ylabel("loss (log scale)" if logy else "loss")
+    if twin is not None:  # one legend for both y axes, on the twin: drawn last, so nothing covers it
+        handles, labels = ax.get_legend_handles_labels()
+        more = twin.get_legend_handles_labels()
+        place_legend(twin, handles + more[0], labels + more[1], others=[ax])
+    elif (single and all_curves[0]["val_loss"].size) or (not single and label is not None):
+        place_legend(ax)
     return ax
+
+
+def _every(n: int, offset: int = 0, marks: int = 12) -> Any:
+    """``markevery`` for a curve of n points: about ``marks`` markers (a band of them hides the curve)."""
+    step = max(1, n // marks)
+    return (min(offset * max(1, step // 5), max(n - 1, 0)), step)
 
 
 def _check_metric(curves: Dict[str, np.ndarray], metric: Any, where: str) -> None:
@@ -336,18 +361,29 @@ def _draw_metric(ax: Any, curves: Dict[str, np.ndarray], metric: str) -> Any:
     """``metric`` (and ``val_<metric>``, dashed) per epoch on a twin y axis of ``ax``."""
     twin = ax.twinx()
     values = curves[metric]
-    twin.plot(curves["epoch_x"][: len(values)], values, color="C2", marker="s", markersize=3, label=metric, gid="metric")
+    look = style.series(2)
+    name = _METRIC_NAMES.get(metric, metric)
+    twin.plot(curves["epoch_x"][: len(values)], values, color=look["color"], linestyle=look["linestyle"],
+              marker=look["marker"], markersize=6, markevery=_every(len(values)), label=f"training {name}", gid="metric")
     val_name = f"val_{metric}"
     if curves.get(val_name, np.empty(0)).size:
         val = curves[val_name]
-        twin.plot(curves["epoch_x"][: len(val)], val, color="C2", linestyle="--", label=val_name, gid="val_metric")
-    twin.set_ylabel(metric)
+        look = style.series(3)
+        twin.plot(curves["epoch_x"][: len(val)], val, color=look["color"], linestyle=look["linestyle"],
+                  marker=look["marker"], markersize=6, markevery=_every(len(val), 1), label=f"validation {name}",
+                  gid="val_metric")
+    twin.set_ylabel(name)
     return twin
+
+
+#: People's names of the metrics nn records under short keys.
+_METRIC_NAMES = {"acc": "accuracy", "r2": "R²"}
 
 
 # ====================================================================== predictions
 
 
+@lecture_figure
 def plot_predictions(y_true: Any, y_pred: Any, *, ax: Any = None, scale: float = 1.0, unit: str = "") -> Any:
     """Predicted against actual values, with the identity line y = x over the joint range.
 
@@ -369,14 +405,18 @@ def plot_predictions(y_true: Any, y_pred: Any, *, ax: Any = None, scale: float =
     r2 = r2_score(p, t)
     t, p = t * scale, p * scale
     fig, ax = new_axes(ax)
-    ax.scatter(t, p, s=20, alpha=0.8, label="samples", gid="points")
+    ax.scatter(t, p, s=60, color=style.BLUE, edgecolors="k", linewidths=0.8, label="samples", gid="points", zorder=3)
     lo, hi = float(min(t.min(), p.min())), float(max(t.max(), p.max()))
-    ax.plot([lo, hi], [lo, hi], "k--", linewidth=1, label="y = x", gid="identity")
+    pad = 0.06 * (hi - lo or 1.0)  # room around the extreme points: no marker touches the frame
+    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color=style.BLACK, linestyle="--", linewidth=1.2,
+            label="y = x (perfect)", gid="identity")
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_ylim(lo - pad, hi + pad)
     suffix = f" ({unit})" if unit else ""
     ax.set_xlabel("actual" + suffix)
     ax.set_ylabel("predicted" + suffix)
     ax.set_title(f"predicted vs actual, $R^2$ = {r2:.3f}")
-    ax.legend()
+    place_legend(ax)
     return ax
 
 
@@ -441,6 +481,33 @@ def weight_matrices(model: Any, layers: Optional[Sequence[Union[str, int]]] = No
     return out
 
 
+def layer_names(keys: Sequence[str], names: str = "people") -> Dict[str, str]:
+    """``{"0.weight": "layer 1 weights W1", ...}``: the people's name of each weight key.
+
+    Weight matrices are numbered 1, 2, ... in model order (the state dict's "0.weight",
+    "2.weight" are layers 1 and 2 of ``Sequential(Linear, act, Linear)``), as lectures write
+    W1, W2; a bias "0.bias" is "layer 1 biases b1". ``names="keys"`` gives the state-dict
+    keys themselves.
+    """
+    if names not in ("people", "keys"):
+        raise ValueError(f"layer_names: names must be 'people' (layer 1 weights) or 'keys' (0.weight), got {names!r}")
+    if names == "keys":
+        return {k: k for k in keys}
+    prefixes = list(dict.fromkeys(k.rsplit(".", 1)[0] if "." in k else k for k in keys))
+    out = {}
+    for k in keys:
+        prefix, kind = k.rsplit(".", 1) if "." in k else (k, k)
+        n = prefixes.index(prefix) + 1
+        if kind == "weight":
+            out[k] = f"layer {n} weights W{n}"
+        elif kind == "bias":
+            out[k] = f"layer {n} biases b{n}"
+        else:
+            out[k] = k
+    return out
+
+
+@lecture_figure
 def plot_weights(
     model: Any,
     before: Any = None,
@@ -448,13 +515,16 @@ def plot_weights(
     layers: Optional[Sequence[Union[str, int]]] = None,
     cmap: Any = "RdBu_r",
     figsize: Optional[Tuple[float, float]] = None,
+    names: str = "people",
 ) -> Any:
     """Each weight matrix as an image: rows are output units, columns are inputs.
 
     Colours are symmetric around 0 (white is 0 with "RdBu_r": the sign is the colour, the
     size its depth), one colour range and colorbar per layer. With ``before`` (a state dict
     or a model, e.g. ``model.state_dict()`` saved before training) the first row shows the
-    weights before and the second after, on the layer's shared range. Returns the Figure.
+    weights before and the second after, on the layer's shared range. Panels are titled
+    by people's names ("layer 1 weights W1, 50 x 64"; ``names="keys"``: "0.weight").
+    Returns the Figure.
     """
     where = "plot_weights"
     import matplotlib.pyplot as plt
@@ -462,6 +532,7 @@ def plot_weights(
 
     colormap = _colormap(cmap, where)
     after = weight_matrices(model, layers)
+    titles = layer_names(list(after), names)
     prior: Optional[Dict[str, np.ndarray]] = None
     if before is not None:
         prior = weight_matrices(before)
@@ -472,7 +543,7 @@ def plot_weights(
                 raise ValueError(f"{where}: {name!r} is {w.shape} now but {prior[name].shape} in before; is before the same model?")
     rows = 1 if prior is None else 2
     if figsize is None:
-        figsize = (3.6 * len(after) + 1.0, 3.2 * rows)
+        figsize = (5.0 * len(after) + 1.0, 4.2 * rows)
     fig, axes = plt.subplots(rows, len(after), figsize=figsize, squeeze=False, layout="constrained")
     for j, (name, w) in enumerate(after.items()):
         panels = [("", w)] if prior is None else [("before", prior[name]), ("after", w)]
@@ -481,12 +552,12 @@ def plot_weights(
         for i, (when, m) in enumerate(panels):
             a = axes[i, j]
             image = a.imshow(m, cmap=colormap, vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
-            a.set_title(f"{name} {m.shape[0]}x{m.shape[1]}" + (f", {when}" if when else ""))
-            a.set_xlabel("input")
-            a.set_ylabel("output")
-            a.xaxis.set_major_locator(MaxNLocator(integer=True))  # units are whole numbers
-            a.yaxis.set_major_locator(MaxNLocator(integer=True))
-        fig.colorbar(image, ax=list(axes[:, j]), label="weight")
+            a.set_title(f"{titles[name]}\n{m.shape[0]} × {m.shape[1]}" + (f", {when}" if when else ""))
+            a.set_xlabel("input unit")
+            a.set_ylabel("output unit")
+            a.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))  # units are whole numbers
+            a.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+        round_colorbar(fig.colorbar(image, ax=list(axes[:, j]), label="weight"), nbins=4)
     return fig
 
 
@@ -549,6 +620,7 @@ def derivative(f: Callable[[Value], Any], x0: float) -> Tuple[float, float]:
     return _derivative(f, real(x0, "x0", "derivative"), "derivative")
 
 
+@lecture_figure
 def plot_function(
     f: Callable[[Value], Any],
     x_range: Range = (-5.0, 5.0),
@@ -574,14 +646,18 @@ def plot_function(
     fig, ax = new_axes(ax)
     name = getattr(f, "__name__", "f")
     name = "f" if name == "<lambda>" else name
-    ax.plot(xs, ys, color="C0", label=f"{name}(x)", gid="function")
+    ax.plot(xs, ys, color=style.BLUE, linestyle="-", label=f"{name}(x)", gid="function")
     if tangent_at is not None:
-        ax.plot(xs, y0 + slope * (xs - x0), color="C3", linestyle="--",
+        ax.plot(xs, y0 + slope * (xs - x0), color=style.VERMILLION, linestyle="--",
                 label=f"tangent at x = {x0:g}, slope {slope:.6g}", gid="tangent")
-        ax.plot([x0], [y0], "o", color="C3", gid="point")
+        ax.plot([x0], [y0], "o", color=style.VERMILLION, markeredgecolor="k", markersize=9, gid="point",
+                label=f"(x0, {name}(x0)) = ({x0:g}, {y0:.4g})")
+        # the tangent leaves the curve's range quickly: keep the view on the curve
+        pad = 0.08 * (float(ys.max() - ys.min()) or 1.0)
+        ax.set_ylim(float(min(ys.min(), y0)) - pad, float(max(ys.max(), y0)) + pad)
     ax.set_xlabel("x")
     ax.set_ylabel(f"{name}(x)")
-    ax.legend()
+    place_legend(ax)
     return ax
 
 
@@ -615,6 +691,7 @@ def activation_values(name: str, x: Any, *, w: float = 1.0, b: float = 0.0) -> T
     return out.data.copy(), np.array(leaf.grad, dtype=np.float64)
 
 
+@lecture_figure
 def plot_activations(
     names: Union[str, Sequence[str]] = ("relu", "sigmoid", "tanh"),
     *,
@@ -628,7 +705,9 @@ def plot_activations(
     """Each activation of w x + b over ``x_range``, computed by the engine (``ACTIVATIONS``).
 
     ``derivatives=True`` adds d/dx a(w x + b) (from ``backward()``), dashed, in the
-    same colour. Lesson 1 moves w and b to see the curves shift and stretch.
+    same colour and with the same markers. Each activation has its own colour and marker
+    (``viz.style.series``), so the curves are told apart without colour too. Lesson 1
+    moves w and b to see the curves shift and stretch.
     """
     where = "plot_activations"
     if isinstance(names, str):
@@ -647,13 +726,17 @@ def plot_activations(
     curves = [activation_values(name, xs, w=w, b=b) for name in names]
     fig, ax = new_axes(ax)
     for i, (name, (ys, dys)) in enumerate(zip(names, curves)):
-        ax.plot(xs, ys, color=f"C{i}", label=name, gid=name)
+        look = style.series(i)
+        every = (int(i * len(xs) / (8 * len(names))), max(1, len(xs) // 8))  # markers staggered, not stacked
+        ax.plot(xs, ys, color=look["color"], linestyle="-", marker=look["marker"], markevery=every, markersize=8,
+                label=name, gid=name)
         if derivatives:
-            ax.plot(xs, dys, color=f"C{i}", linestyle="--", label=f"d/dx {name}", gid=f"d_{name}")
+            ax.plot(xs, dys, color=look["color"], linestyle="--", marker=look["marker"], markevery=every, markersize=7,
+                    markerfacecolor="white", label=f"d/dx {name}", gid=f"d_{name}")
     ax.set_xlabel("x")
     ax.set_ylabel("a(w x + b)")
     ax.set_title(f"activations of w x + b, w = {w:g}, b = {b:g}")
-    ax.legend()
+    place_legend(ax)
     return ax
 
 
@@ -683,22 +766,28 @@ def descend_1d(loss: Callable[[Value], Any], x0: float, lr: float, steps: int) -
     return np.array(path, dtype=np.float64)
 
 
+#: The looks of plot_descent_1d's marks, in order: none is the steps' star, no two alike.
+_MARK_LOOKS = (("s", style.BLUE), ("D", style.BLACK), ("^", style.SKY_BLUE), ("v", style.GREY), ("P", style.BLUE))
+
+
+@lecture_figure
 def plot_descent_1d(
     loss: Callable[[Value], Any],
     path: Any,
     *,
     ax: Any = None,
     x_range: Optional[Range] = None,
-    marks: Optional[Mapping[str, Tuple[float, str]]] = None,
+    marks: Optional[Mapping[str, Any]] = None,
     n: int = 400,
     xlabel: str = "x",
 ) -> Any:
-    """The curve of a 1-D loss with descent steps on it: red stars on a dotted line.
+    """The curve of a 1-D loss with descent steps on it: vermillion stars on a dotted line.
 
     ``loss`` is a function of one number (called with Values, as in ``function_values``);
-    ``path`` the iterates (``descend_1d``). ``marks={"empirical mean": (x, "b*"), ...}``
-    adds labelled markers at (x, loss(x)) in a matplotlib format string. ``x_range``
-    defaults to the path and marks with a 10% margin.
+    ``path`` the iterates (``descend_1d``). ``marks={"empirical mean": x, "true mean": 2.0}``
+    adds labelled markers at (x, loss(x)), each its own shape and colour (a blue square,
+    a black diamond, ...; never the steps' star); ``(x, "g^")`` picks a matplotlib format
+    string instead. ``x_range`` defaults to the path and marks with a 10% margin.
     """
     where = "plot_descent_1d"
     path = as_float_array(path, "path", where, ndim=1)
@@ -707,10 +796,13 @@ def plot_descent_1d(
     marks = {} if marks is None else marks
     if not isinstance(marks, Mapping):
         raise TypeError(f"{where}: marks must be a dict {{label: (x, format)}}, got {type(marks).__name__}")
-    points: Dict[str, Tuple[float, str]] = {}
+    points: Dict[str, Tuple[float, Optional[str]]] = {}
     for label, mark in marks.items():
+        if isinstance(mark, numbers.Real) and not isinstance(mark, (bool, np.bool_)):
+            points[str(label)] = (real(mark, f"marks[{label!r}]", where), None)
+            continue
         if not isinstance(mark, (tuple, list)) or len(mark) != 2 or not isinstance(mark[1], str):
-            raise TypeError(f"{where}: marks[{label!r}] must be (x, format) such as (2.0, 'g*'), got {mark!r}")
+            raise TypeError(f"{where}: marks[{label!r}] must be a number x or (x, format) such as (2.0, 'g^'), got {mark!r}")
         points[str(label)] = (real(mark[0], f"marks[{label!r}] x", where), mark[1])
     if x_range is None:
         xs_all = np.concatenate([path, [x for x, _ in points.values()]])
@@ -722,11 +814,23 @@ def plot_descent_1d(
     curve, steps = function_values(loss, xs), function_values(loss, path)
     heights = {label: function_values(loss, [x]) for label, (x, _) in points.items()}
     fig, ax = new_axes(ax)
-    ax.plot(xs, curve, color="k", linewidth=1, label="loss", gid="loss")
-    ax.plot(path, steps, "r*:", markersize=10, label="descent steps", gid="path")
+    ax.plot(xs, curve, color=style.GREY, linestyle="-", linewidth=1.5, label="loss", gid="loss")
+    ax.plot(path, steps, color=style.VERMILLION, linestyle=":", marker="*", markersize=14, markeredgecolor="k",
+            markeredgewidth=0.6, label="descent steps", gid="path")
+    k = 0
     for label, (x, fmt) in points.items():
-        ax.plot([x], heights[label], fmt, markersize=14, label=label, gid=f"mark:{label}")
+        if fmt is None:
+            marker, color = _MARK_LOOKS[k % len(_MARK_LOOKS)]
+            k += 1
+            ax.plot([x], heights[label], linestyle="none", marker=marker, color=color, markeredgecolor="k",
+                    markersize=12, label=label, gid=f"mark:{label}", zorder=3)
+        else:
+            ax.plot([x], heights[label], fmt, markersize=12, label=label, gid=f"mark:{label}", zorder=3)
+    # room above and below the points, so no marker touches the frame
+    everything = np.concatenate([curve, steps] + [h for h in heights.values()])
+    span = float(everything.max() - everything.min()) or 1.0
+    ax.set_ylim(float(everything.min()) - 0.08 * span, float(everything.max()) + 0.08 * span)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("loss")
-    ax.legend()
+    place_legend(ax)
     return ax

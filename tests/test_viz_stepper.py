@@ -1,0 +1,196 @@
+"""The backward stepper in a real browser: headless Chromium driven by selenium.
+
+The page ``save_frames`` writes is used from a lecture hall: a clicker's PageDown/PageUp,
+Space, the arrows and Home/End step through it, F asks for full screen, E hides the
+explanation, the graph fills the window, and each step's explanation is page text in a
+large font. Driven at 1920x1080 and 1280x720; screenshots go to ``tmp_path`` (and to
+``$AUTOGRAD_LITE_SCREENSHOTS`` when set, to look at them). Skipped with a reason when
+Chromium, chromedriver or selenium is missing, except where CI requires a browser
+(AUTOGRAD_LITE_REQUIRE_BROWSER).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator, Tuple
+
+import pytest
+
+import viz
+from autograd_lite import Value
+from test_viz_graph import _any_renderer
+
+
+def _require_or_skip(reason: str) -> None:
+    if os.environ.get("AUTOGRAD_LITE_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason}, and AUTOGRAD_LITE_REQUIRE_BROWSER is set (CI must drive the stepper)")
+    pytest.skip(reason)
+
+
+def _browser() -> Tuple[str, str]:
+    chrome = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    driver = shutil.which("chromedriver")
+    if chrome is None or driver is None:
+        _require_or_skip("Chromium and chromedriver are needed (apt-get install chromium chromium-driver)")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        _require_or_skip("selenium is not installed (pip install -e '.[test]')")
+    return chrome, driver  # type: ignore[return-value]
+
+
+def tour_neuron() -> Tuple[Value, list]:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    n = x1w1 + x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o, [x1, x2]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _any_renderer()
+    o, inputs = tour_neuron()
+    out = tmp_path_factory.mktemp("stepper")
+    viz.save_frames(viz.backward_frames(o, inputs=inputs), out, svg=False)
+    return out / "backward.html"
+
+
+@pytest.fixture(scope="module", params=[(1920, 1080), (1280, 720)], ids=["1920x1080", "1280x720"])
+def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
+    chrome, driver_path = _browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    width, height = request.param
+    options = webdriver.ChromeOptions()
+    options.binary_location = chrome
+    profile = tempfile.mkdtemp(prefix="stepper-chrome-")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width},{height}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    # the page's viewport exactly the screen's size (a headless window still counts its frame)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+    )
+    driver.size = (width, height)  # type: ignore[attr-defined]
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _press(driver: Any, *keys: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    chain = ActionChains(driver)
+    for key in keys:
+        if key == "shift+space":  # held, as a clicker's "back" sometimes sends it
+            chain = chain.key_down(Keys.SHIFT).send_keys(Keys.SPACE).key_up(Keys.SHIFT)
+        else:
+            chain = chain.send_keys(key)
+    chain.perform()
+
+
+def _shoot(driver: Any, tmp_path: Path, name: str) -> Path:
+    w, h = driver.size
+    path = tmp_path / f"stepper_{w}x{h}_{name}.png"
+    driver.save_screenshot(str(path))
+    keep = os.environ.get("AUTOGRAD_LITE_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+    return path
+
+
+def test_clicker_keys_step_through_every_frame(browser: Any, page: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    d = browser
+    d.get(page.as_uri())
+    current = lambda: d.execute_script("return window.stepper.current()")  # noqa: E731
+    assert d.execute_script("return window.stepper.count") == 5 and current() == 0
+    moves = [
+        (Keys.PAGE_DOWN, 1), (Keys.SPACE, 2), (Keys.ARROW_RIGHT, 3), (Keys.ARROW_DOWN, 4), (Keys.PAGE_DOWN, 4),
+        (Keys.PAGE_UP, 3), ("shift+space", 2), (Keys.ARROW_LEFT, 1), (Keys.ARROW_UP, 0), (Keys.PAGE_UP, 0),
+        (Keys.END, 4), (Keys.HOME, 0),
+    ]
+    for key, want in moves:
+        _press(d, key)
+        assert current() == want, (repr(key), current(), want)
+        visible = d.execute_script("return [...document.querySelectorAll('.frame')].filter(f => !f.hidden).map(f => f.id)")
+        assert visible == [f"f{want}"]
+        assert d.find_element("id", "pos").text == f"step {want + 1} of 5"
+        bar = d.execute_script("return document.getElementById('bar').style.width")
+        assert float(bar.rstrip("%")) == pytest.approx(100 * (want + 1) / 5)
+
+
+def test_the_graph_fills_the_window_and_the_explanation_is_large_page_text(browser: Any, page: Path, tmp_path: Path) -> None:
+    d = browser
+    d.get(page.as_uri())
+    w, h = driver_size = d.size
+    inner = d.execute_script("return [window.innerWidth, window.innerHeight]")
+    assert tuple(inner) == driver_size
+    _shoot(d, tmp_path, "step1")
+    g = d.execute_script(
+        "const s = document.querySelector('#f0 svg'), r = s.getBoundingClientRect(), v = s.viewBox.baseVal;"
+        "return [r.width, r.height, v.width, v.height];"
+    )
+    box = d.execute_script("const r = document.querySelector('#f0 .graph').getBoundingClientRect(); return [r.width, r.height];")
+    # the picture, kept in proportion, touches its area's edges: it fills one way or the other
+    scale = min(box[0] / g[2], box[1] / g[3])
+    assert scale * g[2] >= 0.97 * box[0] or scale * g[3] >= 0.97 * box[1]
+    assert box[0] * box[1] >= 0.5 * w * h  # the graph's area is most of the window
+    # the explanation: page text, 24 px on a 1080-line screen (in proportion on smaller ones)
+    say = d.find_element("css selector", "#f0 .explain .say")
+    head = d.find_element("css selector", "#f0 .explain h2")
+    assert head.text == "o = tanh(n)" and say.text.startswith("the tanh rule gets o.grad = 1.0000")
+    px = float(d.execute_script("return getComputedStyle(arguments[0]).fontSize", say).rstrip("px"))
+    assert px >= 24 * h / 1080 - 0.5 and px >= 15.5
+    code = d.find_element("css selector", "#f0 .explain pre").text
+    assert "x.grad += (1.0 - t * t) * out.grad" in code and "n.grad += (1 - 0.7071²) × 1.0000 = 0.5000" in code
+    # no internal ids to show on hover
+    assert d.execute_script("return document.querySelectorAll('svg title').length") == 0
+    assert "n9op" not in d.execute_script("return document.body.innerText")
+    # E hides the explanation and the graph grows
+    before = box[0] * box[1]
+    _press(d, "e")
+    box2 = d.execute_script("const r = document.querySelector('#f0 .graph').getBoundingClientRect(); return [r.width, r.height];")
+    assert box2[0] * box2[1] > before and d.execute_script("return document.body.classList.contains('hide')")
+    _shoot(d, tmp_path, "no_explanation")
+    _press(d, "e")
+    from selenium.webdriver.common.keys import Keys
+
+    _press(d, Keys.END)
+    _shoot(d, tmp_path, "step5")
+
+
+def test_f_asks_for_full_screen_and_again_leaves_it(browser: Any, page: Path) -> None:
+    d = browser
+    d.get(page.as_uri())
+    d.execute_script(
+        "window.calls = [];"
+        "document.documentElement.requestFullscreen = function () { window.calls.push('enter'); return Promise.resolve(); };"
+        "Object.defineProperty(document, 'fullscreenElement', {get: function () {"
+        "  return window.calls.length % 2 ? document.documentElement : null; }, configurable: true});"
+        "document.exitFullscreen = function () { window.calls.push('exit'); return Promise.resolve(); };"
+    )
+    _press(d, "f")
+    _press(d, "F")
+    assert d.execute_script("return window.calls") == ["enter", "exit"]
+    d.find_element("id", "full").click()
+    assert d.execute_script("return window.calls") == ["enter", "exit", "enter"]
