@@ -92,8 +92,8 @@ class Neuron(Module):
             w, b = draw(1, nin, init=init, bias=bias, seed=seed, where="Neuron")
             _weights = (w[0], None if b is None else float(b[0]))
         row, b0 = _weights
-        self.weight: List[Value] = [Value(float(v), f"weight[{k}]") for k, v in enumerate(row)]
-        self.bias: Optional[Value] = Value(b0, "bias") if b0 is not None else None
+        self.weight: List[Value] = [Value(float(v), label=f"weight[{k}]") for k, v in enumerate(row)]
+        self.bias: Optional[Value] = Value(b0, label="bias") if b0 is not None else None
 
     def forward(self, x: Sequence[Union[float, Value]]) -> Value:
         return self._forward(_as_inputs(x, self.nin, "Neuron"))
