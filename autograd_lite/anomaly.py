@@ -71,9 +71,13 @@ class AnomalyError(FloatingPointError):
     outside ``detect_anomaly()``); ``label`` is the node's label (backward), or None.
     """
 
-    def __init__(self, message: str, *, op: str, phase: str, site: Optional[Site], label: Optional[str] = None) -> None:
+    def __init__(
+        self, message: str, *, op: str, phase: str, site: Optional[Site], label: Optional[str] = None,
+        made: str = "", inputs: str = "",
+    ) -> None:
         super().__init__(message)
         self.op, self.phase, self.site, self.label = op, phase, site, label
+        self.made, self.inputs = made, inputs  # (forward) what the op made, from which inputs
 
 
 @contextmanager
@@ -124,7 +128,10 @@ class Anomaly:
         """Check a new node's result; remember its line if it joins a graph (and say whether it does)."""
         if not _finite(out.data) and all(_finite(p.data) for p in prev):
             site = creation_site()
-            raise AnomalyError(_forward_message(out, op, prev, site), op=op, phase="forward", site=site)
+            raise AnomalyError(
+                _forward_message(out, op, prev, site), op=op, phase="forward", site=site,
+                made=_what(out.data), inputs=_inputs(prev),
+            )
         if needs_grad and self.grad:
             _SITES[out] = creation_site()
             return True
@@ -214,17 +221,18 @@ def _finite(x: Any) -> bool:
 
 
 def _numbers(x: Any) -> str:
-    """A Value's data, or an array written out when small, summarised when not."""
+    """A Value's data, or an array written out on one line when small, summarised when not."""
     if isinstance(x, np.ndarray) and x.size > 6:
         with np.errstate(all="ignore"):
             bad = ~np.isfinite(x)
             text = f"an array of shape {x.shape}"
             if bad.any():
                 first = tuple(int(i) for i in np.argwhere(bad)[0])
-                return f"{text} holding {int(bad.sum())} inf/nan (first at {first}: {x[first]})"
+                return f"{text} holding {int(bad.sum())} inf/nan (the first at {first}: {x[first]})"
             return f"{text}, |x| up to {float(np.abs(x).max()):.6g}"
     if isinstance(x, np.ndarray):
-        return np.array2string(x, precision=6, separator=", ")
+        text = np.array2string(x, separator=", ", formatter={"float_kind": lambda v: f"{v:.6g}"})
+        return " ".join(text.split())
     return f"{x:.6g}" if isinstance(x, float) else _show(x)
 
 
@@ -241,17 +249,25 @@ def _name(node: Any) -> str:
 
 
 def _made_at(site: Optional[Site]) -> str:
-    return f"made at {site}" if site is not None else "made outside detect_anomaly() (no line recorded)"
+    """Where a node was made, as two lines of a message (a traceback's look)."""
+    if site is None:
+        return "  made outside detect_anomaly(): no line recorded"
+    return f'  made at File "{site.file}", line {site.line}, in {site.function}\n    {site.source}'
+
+
+def _inputs(prev: Sequence[Any]) -> str:
+    return ", ".join(f"{_numbers(p.data)} ({_name(p)})" for p in prev)
 
 
 def _forward_message(out: Any, op: str, prev: Sequence[Any], site: Optional[Site]) -> str:
-    inputs = "; ".join(f"input {k} = {_numbers(p.data)} ({_name(p)})" for k, p in enumerate(prev))
-    where = f"at {site}" if site is not None else "(no line of yours on the stack)"
-    return (
-        f"detect_anomaly: op {op!r} made {_what(out.data)} from finite inputs ({inputs}), {where}. "
-        f"This is where the numbers first stopped being finite: an overflow (a result past the "
-        f"float's largest, ~1.8e308 for float64) or an undefined result (inf - inf, 0 * inf)."
+    lines = [f"detect_anomaly: op {op!r} made {_what(out.data)} from finite inputs"]
+    lines += [f"  input {k} = {_numbers(p.data)} ({_name(p)})" for k, p in enumerate(prev)]
+    lines.append(_made_at(site) if site is not None else "  (no line of yours on the stack)")
+    lines.append(
+        "This is where the numbers first stopped being finite: an overflow (past the float's largest, "
+        "~1.8e308 for float64) or an undefined result (inf - inf, 0 * inf)."
     )
+    return "\n".join(lines)
 
 
 def _backward_error(
@@ -263,24 +279,31 @@ def _backward_error(
     ``inner`` when an op inside a twin raised instead."""
     op = node._op
     site = _SITES.get(node)
-    rule = "derivative rule (its grad() twin)" if twin else "derivative rule"
-    head = (
-        f"detect_anomaly: backward made a non-finite gradient: the {rule} of op {op!r} (node {_name(node)}, "
-        f"data {_numbers(node.data)}, {_made_at(site)}) got the gradient {_numbers(upstream)}"
-    )
+    rule = "derivative rule (its twin, in grad())" if twin else "derivative rule"
+    lines = [
+        f"detect_anomaly: backward met the first inf or nan in the {rule} of op {op!r}",
+        f"  the node: {_name(node)}, data {_numbers(node.data)}",
+        _made_at(site),
+    ]
     if inner is not None:
-        sent = f" and an op inside it failed: {inner}"
-    elif before is None:
-        sent = f" and sent {_what(after)} to its input {k} ({_name(node._prev[k])}, data {_numbers(node._prev[k].data)})"
-    else:
-        sent = (
-            f" and made the gradient of its input {k} ({_name(node._prev[k])}, data {_numbers(node._prev[k].data)}) "
-            f"{_what(after)}: it was {_numbers(before)}"
+        lines.append(
+            f"  it got the gradient {_numbers(upstream)}, and its op {inner.op!r} made "
+            f"{inner.made} from {inner.inputs}"
         )
-    tail = " Every gradient before this step was finite."
+    else:
+        x = node._prev[k]
+        target = f"its input {k} ({_name(x)}, data {_numbers(x.data)})"
+        if before is None:
+            lines.append(f"  it got the gradient {_numbers(upstream)} and sent {_what(after)} to {target}")
+        else:
+            lines.append(
+                f"  it got the gradient {_numbers(upstream)} and made the gradient of {target} "
+                f"{_what(after)} (it was {_numbers(before)})"
+            )
+    lines.append("Every gradient before this step was finite.")
     if not all(_finite(p.data) for p in node._prev) or not _finite(node.data):
-        tail += (
-            " The forward values here already hold inf or nan: build the graph inside detect_anomaly() "
+        lines.append(
+            "The forward values here already hold inf or nan: build the graph inside detect_anomaly() "
             "too, to find the op that made them."
         )
-    return AnomalyError(head + sent + "." + tail, op=op, phase="backward", site=site, label=node.label)
+    return AnomalyError("\n".join(lines), op=op, phase="backward", site=site, label=node.label)

@@ -257,6 +257,11 @@ def _check_number(x: object, where: str) -> float:
     return x
 
 
+# Value()'s default _children: a leaf. Compared by identity (one test of the fast path); any
+# other _children, an explicit () included, goes the checked way of _make_result.
+_NO_CHILDREN: Tuple[()] = ()
+
+
 class _Closure:
     """A zero-argument closure (micrograd's ``_backward``) as a rule: ``rule(node)`` calls ``fn()``."""
 
@@ -343,10 +348,9 @@ class Value:
     def __init__(
         self,
         data: float,
-        _children: Iterable["Value"] = (),
+        _children: Iterable["Value"] = _NO_CHILDREN,
         _op: str = "",
         label: Optional[str] = None,
-        *,
         requires_grad: bool = True,
     ) -> None:
         """A leaf node holding ``data``; ``requires_grad=False`` marks it a constant input.
@@ -355,7 +359,7 @@ class Value:
         op by hand, computed from ``_children``; give it a rule with ``out._backward =``
         (see ``_backward`` below). Labels are passed by name: ``Value(2.0, label="a")``.
         """
-        if type(_children) is not tuple or _children or _op:  # micrograd's way to make an op's result
+        if _children is not _NO_CHILDREN or _op:  # micrograd's way to make an op's result
             _make_result(self, data, _children, _op, label, requires_grad)
             return
         # Fast path for the common case, a finite float (x - x is 0 unless x is nan/inf).
@@ -815,21 +819,21 @@ def _node(data: float, op: str, rule: Rule, a: Value, b: Optional[Value] = None)
     out.data = data
     out.grad = 0.0
     out.label = None
-    mode = _mode_now()  # True: record; False: no_grad(); else detect_anomaly() is on
-    if mode is not True:
-        # detect_anomaly()'s watch raises AnomalyError if the result holds a new inf or
-        # nan, and remembers the line of your code that made the node (anomaly.py)
-        needs_grad = False if mode is False else mode.watch(out, op, prev, needs_grad)
-    if needs_grad:
+    if needs_grad and _mode_now() is True:  # the usual case: grad mode on, anomaly mode off
         out._prev = prev
         out._op = op
         out._rule = rule
         out.requires_grad = True
-    else:
-        out._prev = ()
-        out._op = ""
-        out._rule = None
-        out.requires_grad = False
+        return out
+    out._prev = ()
+    out._op = ""
+    out._rule = None
+    out.requires_grad = False
+    mode = _mode_now()  # True or False (inside no_grad()): a constant. Else detect_anomaly() is on:
+    if type(mode) is not bool and mode.watch(out, op, prev, needs_grad):
+        # the result was checked for a new inf or nan, and the node, recorded, remembers
+        # the line of your code that made it (anomaly.py)
+        out._prev, out._op, out._rule, out.requires_grad = prev, op, rule, True
     return out
 
 
@@ -853,6 +857,9 @@ def _make_result(
             f"got {type(children).__name__} {_show(children)}; write Value(t, (x,), 'tanh')"
         )
     prev = tuple(children)
+    if not prev and not op:  # Value(x, ()): a leaf after all
+        Value.__init__(node, data, label=label, requires_grad=requires_grad)
+        return
     for i, p in enumerate(prev):
         if type(p) is not Value:
             raise TypeError(f"Value(data, _children=...): child {i} is a {type(p).__name__}, not a Value")
@@ -875,8 +882,10 @@ def _make_result(
     node.data, node.grad, node.label = data, 0.0, label
     needs_grad = any(p.requires_grad for p in prev)
     mode = _mode_now()
-    if mode is not True:
-        needs_grad = False if mode is False else mode.watch(node, op, prev, needs_grad)
+    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
+        needs_grad = mode.watch(node, op, prev, needs_grad)
+    elif mode is False:  # no_grad()
+        needs_grad = False
     node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
 
 

@@ -111,6 +111,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 import numpy as np
 
 from .engine import (
+    _NO_CHILDREN,
     _check_flag,
     _micrograd_rule,
     _mode,
@@ -182,7 +183,7 @@ class Tensor:
     def __init__(
         self,
         data: Any,
-        _children: Sequence["Tensor"] = (),
+        _children: Sequence["Tensor"] = _NO_CHILDREN,
         _op: str = "",
         *,
         requires_grad: bool = False,
@@ -196,7 +197,7 @@ class Tensor:
         ``.grad`` is None until a part arrives: ``x.grad = part if x.grad is None else
         x.grad + part``.
         """
-        if type(_children) is not tuple or _children or _op:  # an op's result, made by hand
+        if _children is not _NO_CHILDREN or _op:  # an op's result, made by hand (as Value's)
             _make_result(self, data, _children, _op, label, requires_grad, dtype)
             return
         self.data = _as_float_array(data, "Tensor(...)", dtype)
@@ -1288,17 +1289,17 @@ def _node(data: Any, op: str, rule: Rule, a: Tensor, b: Optional[Tensor] = None,
     out.grad = None
     out.label = None
     needs_grad = a.requires_grad or (b is not None and b.requires_grad)
-    mode = _mode_now()  # True: record; False: no_grad(); else detect_anomaly() is on (anomaly.py)
-    if mode is not True:
-        needs_grad = False if mode is False else mode.watch(out, op, (a,) if b is None else (a, b), needs_grad)
-    if needs_grad:
+    if needs_grad and _mode_now() is True:  # the usual case: grad mode on, anomaly mode off
         out._prev = (a,) if b is None else (a, b)
         out._op = op
         out._rule = rule
         out._ctx = ctx
         out.requires_grad = True
-    else:
-        out._prev, out._op, out._rule, out._ctx, out.requires_grad = (), "", None, None, False
+        return out
+    out._prev, out._op, out._rule, out._ctx, out.requires_grad = (), "", None, None, False
+    mode = _mode_now()  # True or False (no_grad()): a constant; else detect_anomaly() (anomaly.py)
+    if type(mode) is not bool and mode.watch(out, op, (a,) if b is None else (a, b), needs_grad):
+        out._prev, out._op, out._rule, out._ctx, out.requires_grad = (a,) if b is None else (a, b), op, rule, ctx, True
     return out
 
 
@@ -1307,9 +1308,9 @@ def _node_n(data: np.ndarray, op: str, rule: Rule, parts: List[Tensor], ctx: Any
     out = _const(data)
     needs_grad = any(t.requires_grad for t in parts)
     mode = _mode_now()
-    if mode is not True:
-        needs_grad = False if mode is False else mode.watch(out, op, tuple(parts), needs_grad)
-    if needs_grad:
+    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
+        needs_grad = mode.watch(out, op, tuple(parts), needs_grad)
+    if needs_grad and mode is not False:
         out._prev, out._op, out._rule, out._ctx, out.requires_grad = tuple(parts), op, rule, ctx, True
     return out
 
@@ -1331,6 +1332,9 @@ def _make_result(node: Tensor, data: Any, children: Any, op: Any, label: Any, re
             f"got {type(children).__name__}; write Tensor(result, (x,), 'myop')"
         )
     prev = tuple(children)
+    if not prev and not op:  # Tensor(x, ()): a leaf after all
+        Tensor.__init__(node, data, requires_grad=requires_grad, label=label, dtype=dtype)
+        return
     for i, p in enumerate(prev):
         if type(p) is not Tensor:
             raise TypeError(f"Tensor(data, _children=...): child {i} is a {type(p).__name__}, not a Tensor")
@@ -1354,8 +1358,10 @@ def _make_result(node: Tensor, data: Any, children: Any, op: Any, label: Any, re
     node.data, node.grad, node.label, node._ctx = np.array(arr, dtype=target), None, label, None
     needs_grad = any(p.requires_grad for p in prev)
     mode = _mode_now()
-    if mode is not True:
-        needs_grad = False if mode is False else mode.watch(node, op, prev, needs_grad)
+    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
+        needs_grad = mode.watch(node, op, prev, needs_grad)
+    elif mode is False:  # no_grad()
+        needs_grad = False
     node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
 
 
