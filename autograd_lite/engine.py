@@ -138,7 +138,9 @@ __all__ = ["Value", "no_grad", "is_grad_enabled", "gc_paused", "zero_grad"]
 #   False      inside no_grad(): ops compute values and record nothing
 #   an Anomaly inside detect_anomaly() (autograd_lite/anomaly.py): every result is checked
 #              for a new inf or nan and remembers the line that made it; its .grad says
-#              whether grad mode is on as well
+#              whether grad mode is on as well. An Anomaly is falsy, so the test of the
+#              usual case in _node, `needs_grad and _mode_now()`, is as cheap as it was
+#              before anomaly mode existed, and anomaly mode goes the other way.
 # A ContextVar, so that no_grad() in one thread (or asyncio task) does not switch off
 # graph recording in another.
 _mode: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_lite_mode", default=True)
@@ -819,7 +821,7 @@ def _node(data: float, op: str, rule: Rule, a: Value, b: Optional[Value] = None)
     out.data = data
     out.grad = 0.0
     out.label = None
-    if needs_grad and _mode_now() is True:  # the usual case: grad mode on, anomaly mode off
+    if needs_grad and _mode_now():  # the usual case: grad mode on (True), anomaly mode off
         out._prev = prev
         out._op = op
         out._rule = rule

@@ -1289,7 +1289,7 @@ def _node(data: Any, op: str, rule: Rule, a: Tensor, b: Optional[Tensor] = None,
     out.grad = None
     out.label = None
     needs_grad = a.requires_grad or (b is not None and b.requires_grad)
-    if needs_grad and _mode_now() is True:  # the usual case: grad mode on, anomaly mode off
+    if needs_grad and _mode_now():  # the usual case: grad mode on (True), anomaly mode off
         out._prev = (a,) if b is None else (a, b)
         out._op = op
         out._rule = rule
