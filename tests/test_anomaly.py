@@ -472,6 +472,63 @@ def test_second_order_under_anomaly_records_the_lines_of_grads_call() -> None:
         assert hvp(lambda v: v ** 3, 2.0, 1.0) == 12.0  # hvp keeps anomaly mode and works
 
 
+# ---------------------------------------------------------------------- finite programs: nothing changes
+
+from hypothesis import given, settings  # noqa: E402
+from strategies import programs, run_program, run_tensor_program, tensor_programs  # noqa: E402
+
+
+@settings(max_examples=60)
+@given(programs(max_ops=25))
+def test_on_a_finite_program_anomaly_mode_gives_the_same_numbers_value(program) -> None:
+    """Random programs of every Value op: the same result and gradients, bit for bit, and
+    grad()'s too, inside detect_anomaly() as outside (and the nodes recorded have their site)."""
+    leaves, steps = program
+
+    def run(watched: bool):
+        xs = [Value(v) for v in leaves]
+        if watched:
+            with detect_anomaly():
+                out = run_program(xs, steps)
+                out.backward()
+                g = grad(run_program([Value(v) for v in leaves], steps), [x for x in xs], allow_unused=True)
+        else:
+            out = run_program(xs, steps)
+            out.backward()
+            g = grad(run_program([Value(v) for v in leaves], steps), [x for x in xs], allow_unused=True)
+        return out, [x.grad for x in xs], [v.data for v in g]
+
+    with np.errstate(all="ignore"):
+        plain = run(False)
+    if not (math.isfinite(plain[0].data) and all(map(math.isfinite, plain[1] + plain[2]))):
+        return  # a program that overflows is the other tests' business
+    watched = run(True)
+    assert watched[0].data == plain[0].data and watched[1] == plain[1] and watched[2] == plain[2]
+    site = site_of(watched[0])  # the program's last op, made in strategies.run_program: the caller's code
+    assert site is not None and site.file == str(HERE.parent / "strategies.py") and site.function == "run_program"
+
+
+@settings(max_examples=40)
+@given(tensor_programs(max_ops=15))
+def test_on_a_finite_program_anomaly_mode_gives_the_same_numbers_tensor(program) -> None:
+    leaves, steps = program
+
+    def run():
+        xs = [Tensor(v, requires_grad=True) for v in leaves]
+        out = run_tensor_program(xs, steps)
+        out.backward()
+        return float(out.data), [x.grad for x in xs]
+
+    with np.errstate(all="ignore"):
+        plain = run()
+    if not (np.isfinite(plain[0]) and all(g is None or np.isfinite(g).all() for g in plain[1])):
+        return
+    with detect_anomaly():
+        watched = run()
+    assert watched[0] == plain[0]
+    assert all((a is None and b is None) or np.array_equal(a, b) for a, b in zip(watched[1], plain[1]))
+
+
 # ---------------------------------------------------------------------- on only where asked
 
 def test_nothing_is_recorded_outside_the_block() -> None:

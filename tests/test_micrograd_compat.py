@@ -330,6 +330,12 @@ def test_tensor_has_the_same_spellings() -> None:
     assert np.allclose(x.grad, 3 * (1 - np.tanh(x.data) ** 2))
     with pytest.raises(TypeError, match=r"label='x'"):
         Tensor([1.0], "x")
+    # drawn and stepped through like any op: the closure runs on the real nodes, every grad put back
+    held = [n.grad.copy() if n.grad is not None else None for n in order]
+    frames = viz.backward_frames(loss)
+    assert len(frames) == 3  # sum, *, and the closure's tanh
+    assert "x.grad = part if x.grad is None else x.grad + part" in str(viz.backward_steps(loss))
+    assert all((h is None and n.grad is None) or np.array_equal(h, n.grad) for h, n in zip(held, order))
 
 
 # ---------------------------------------------------------------------- nn: micrograd's names
