@@ -75,6 +75,9 @@ the same for ``Value`` and ``Tensor``:
 * OUT: a non-finite loss is a result like any other. ``nn.fit`` checks every loss,
   gradient and update and stops, with its message, before an update would put inf or
   nan into a parameter; ``nn``'s optimizers refuse non-finite gradients and updates.
+* FIND: inside ``detect_anomaly()`` (``anomaly.py``) the first op or derivative rule that
+  makes an inf or a nan from finite numbers raises ``AnomalyError``, naming the op and
+  the line of your code that made the node.
 
 Errors, one policy per op:
 
@@ -299,7 +302,10 @@ def _set_micrograd_rule(node: Any, fn: Callable[[], None]) -> None:
     """
     kind = type(node).__name__
     if not callable(fn):
-        raise TypeError(f"{kind}._backward = ...: expected a function taking no argument (micrograd's closure), got {type(fn).__name__} {_show(fn)}")
+        raise TypeError(
+            f"{kind}._backward = ...: expected a function taking no argument (micrograd's closure), "
+            f"got {type(fn).__name__} {_show(fn)}"
+        )
     code = getattr(fn, "__code__", None)
     if type(fn) is types.FunctionType and code is not None and code.co_argcount > len(fn.__defaults__ or ()):
         raise TypeError(
