@@ -60,7 +60,15 @@ def _activation(name: str, where: str, what: str = "activation") -> Optional[Cal
     return ACTIVATIONS[_check_activation(where, what, name, list(ACTIVATIONS))]
 
 
-def _nonlin(activation: Optional[str], nonlin: Optional[bool], where: str) -> str:
+class _Default(str):
+    """A default argument's value that can be told from the same value passed explicitly."""
+
+
+# The default activation: "tanh", marked so that nonlin= can tell "not given" from "tanh".
+_TANH = _Default("tanh")
+
+
+def _nonlin(activation: str, nonlin: Optional[bool], where: str) -> str:
     """The activation's name, given as ``activation=`` or as micrograd's ``nonlin=`` (True: ReLU)."""
     if isinstance(activation, bool):  # micrograd's Neuron(nin, False): its second argument is nonlin
         raise TypeError(
@@ -68,8 +76,8 @@ def _nonlin(activation: Optional[str], nonlin: Optional[bool], where: str) -> st
             f"nonlin={activation!r} (or activation={'relu' if activation else 'linear'!r})"
         )
     if nonlin is None:
-        return "tanh" if activation is None else activation
-    if activation is not None:
+        return str(activation) if activation is _TANH else activation
+    if activation is not _TANH:
         raise TypeError(f"{where}: give activation= or micrograd's nonlin=, not both (nonlin=True is activation='relu')")
     return "relu" if flag(nonlin, "nonlin", where) else "linear"
 
@@ -96,7 +104,7 @@ class Neuron(Module):
     def __init__(
         self,
         nin: int,
-        activation: Optional[str] = None,
+        activation: str = _TANH,
         bias: bool = True,
         *,
         init: Union[str, Scheme] = "default",
@@ -159,7 +167,7 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: Optional[str] = None,
+        activation: str = _TANH,
         bias: bool = True,
         *,
         init: Union[str, Scheme] = "default",
@@ -222,7 +230,7 @@ class MLP(Module):
         self,
         nin: int,
         nouts: Sequence[int],
-        activation: Optional[str] = None,
+        activation: str = _TANH,
         output_activation: str = "linear",
         bias: bool = True,
         *,
