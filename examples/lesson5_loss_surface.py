@@ -363,35 +363,27 @@ def full_hessian(parts, params):
     return sum(w * hessian(f, *params) for f, w in parts)
 
 
-def along_path(hist):
-    """lam_max (with its power-iteration steps and residual) at each snapshot of a training run."""
-    rows = []
-    for _, vector in hist.snapshots:
-        params = [hist.unflatten(vector)[name] for name in hist.param_names]
-        rows.append(sharpness(parts_of[id(hist)], params, power_seed))
-    return np.array(rows)  # (snapshots, 3)
-
-
 t0 = time.perf_counter()
-parts_of = {id(history): chunked(history.param_names), id(mlp_history): chunked(mlp_history.param_names)}
 records = {}
 for label, hist, net, eta in (("1-1-1", history, model, lr), ("1-16-16-1", mlp_history, mlp, mlp_lr)):
-    rows = along_path(hist)
-    end = [hist.unflatten(hist.snapshots[-1][1])[name] for name in hist.param_names]
-    formula = float(sum(w * f(*[Tensor(a) for a in end]).data for f, w in parts_of[id(hist)]))
-    other_seed = sharpness(parts_of[id(hist)], end, power_seed + 1)[0]  # the same top, from another start
-    record = dict(network=label, epochs=list(range(len(rows))), lam_max=rows[:, 0], power_steps=rows[:, 1].astype(int),
-                  residual=rows[:, 2], seed=power_seed, tol=power_tol, other_seed_lam=other_seed,
-                  two_over_lr=2 / eta, samples=len(X_train), chunks=len(parts_of[id(hist)]),
-                  train_loss=formula, evaluate_loss=nn.evaluate(net, nn.mse, (X_train, y_train))["loss"])
-    if label == "1-1-1":  # the 2 x 2 Hessian at every point: both curvatures
-        curv = np.array([np.linalg.eigvalsh(full_hessian(parts_of[id(hist)], [hist.unflatten(v)[n_] for n_ in
-                                                                             hist.param_names]))
-                         for _, v in hist.snapshots])  # (snapshots, 2), ascending
-        record.update(W=[v.tolist() for _, v in hist.snapshots], lam_min=curv[:, 0], lam_max_hessian=curv[:, 1])
-    else:  # the 321 x 321 Hessian at the end of training
-        H_end = full_hessian(parts_of[id(hist)], end)
-        ends = np.linalg.eigvalsh((H_end + H_end.T) / 2)
+    parts = chunked(hist.param_names)  # the training loss, chunk by chunk
+    # the weights before training and after each epoch, as lists of arrays in hist.param_names order
+    points = [[hist.unflatten(vector)[name] for name in hist.param_names] for _, vector in hist.snapshots]
+    rows = np.array([sharpness(parts, params, power_seed) for params in points])  # (epochs + 1, 3): lam, steps, residual
+    end = points[-1]
+    record = dict(network=label, epochs=list(range(len(points))), lam_max=rows[:, 0],
+                  power_steps=rows[:, 1].astype(int), residual=rows[:, 2], seed=power_seed, tol=power_tol,
+                  other_seed_lam=sharpness(parts, end, power_seed + 1)[0],  # the same top, from another start
+                  two_over_lr=2 / eta, samples=len(X_train), chunks=len(parts),
+                  train_loss=float(sum(w * f(*[Tensor(a) for a in end]).data for f, w in parts)),
+                  evaluate_loss=nn.evaluate(net, nn.mse, (X_train, y_train))["loss"])
+    if label == "1-1-1":  # the whole 2 x 2 Hessian at every point: both curvatures
+        curv = np.array([np.linalg.eigvalsh(full_hessian(parts, params)) for params in points])  # ascending
+        record.update(W=[[float(w[0, 0]) for w in params] for params in points], lam_min=curv[:, 0],
+                      lam_max_hessian=curv[:, 1])
+    else:  # the whole 321 x 321 Hessian at the end of training
+        H_end = full_hessian(parts, end)
+        ends = np.linalg.eigvalsh((H_end + H_end.T) / 2)  # ascending
         record.update(hessian_size=H_end.shape[0], end_lam_max_hessian=ends[-1], end_lam_min_hessian=ends[0],
                       asymmetry=float(np.abs(H_end - H_end.T).max() / np.abs(H_end).max()))
     records[label] = lesson.log("sharpness", **record)
