@@ -158,7 +158,9 @@ def test_sign_mode_draws_raw_scores_centred_on_zero_and_the_zero_contour(moons_m
     np.testing.assert_array_equal(np.asarray(mesh.get_array()).reshape(60, 60), scores)
     norm = mesh.norm
     assert isinstance(norm, TwoSlopeNorm) and norm.vcenter == 0.0
-    assert norm.vmin == scores.min() and norm.vmax == scores.max()
+    # symmetric about the threshold, out to the score farthest from it: one linear colour scale
+    half = max(-scores.min(), scores.max())
+    assert norm.vmin == -half and norm.vmax == half
     V = contour_vertices(ax)
     assert len(V) > 20
     # on the grid's own interpolation the line is exactly s = 0; on the model itself, nearly

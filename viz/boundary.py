@@ -259,7 +259,10 @@ def plot_decision_boundary(
             point_values = {k: (v if probability else _sigmoid(v)) for k, v in scores_on.items()}
             label = "P(class 1)"
         lo, hi = (float(values.min()), float(values.max())) if mode == "sign" else (0.0, 1.0)
-        if not lo < threshold < hi:  # every cell on one side: a symmetric range keeps the centre white
+        if mode == "sign" or not lo < threshold < hi:
+            # Scores: a range symmetric about the threshold, so the colourbar is one linear
+            # scale (evenly spaced round ticks) and a colour's strength means the same
+            # distance from the boundary on both sides. (Probabilities keep [0, 1].)
             half = max(abs(lo - threshold), abs(hi - threshold), 1e-12)
             lo, hi = threshold - half, threshold + half
         # TwoSlopeNorm: threshold -> the colormap's middle (white), each side its own scale;
