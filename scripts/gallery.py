@@ -44,12 +44,15 @@ GALLERY: Dict[str, List[Tuple[str, str]]] = {
     "lesson1_activations": [
         ("network_fit.png", "the 7-parameter sigmoid network, fitted to -x**2 by the engine"),
         ("network_graph.svg", "the fitted network at x = 0.5: the notes' names, values and gradients"),
+        ("activation_derivatives.png", "f, f' and f'' of each activation, by grad(grad(...))"),
         ("landscape.png", "random starts and their descent paths at three learning rates"),
         ("mean_descent.png", "finding a mean: n = 5, 10 converge; n = 100 diverges at lr 0.05"),
     ],
     "lesson2_least_squares": [
         ("lr_panel.png", "eta 0.002, 0.0055, 0.0065: converging, zig-zagging, diverging"),
+        ("threshold.png", "a sweep of learning rates: training breaks exactly at 2/L, L from hessian and hvp"),
         ("surface3d.png", "the descent path on the quadratic bowl"),
+        ("derivative_backward/backward.gif", "f'(x) as the graph grad() builds, and its backward pass: f'' = 6"),
         ("line_fit.gif", "the line fitting the data, step by step"),
     ],
     "lesson3_house_prices": [
@@ -66,6 +69,7 @@ GALLERY: Dict[str, List[Tuple[str, str]]] = {
     "lesson5_loss_surface": [
         ("surface_path.png", "the 1-1-1 tanh network's two weights: test-loss surface and the SGD path"),
         ("random_plane.png", "a 1-16-16-1 MLP's loss on a random plane (filter-normalised)"),
+        ("sharpness.png", "sharpness (the top Hessian eigenvalue, by hvp) along the training paths"),
     ],
 }
 
