@@ -164,7 +164,7 @@ def api_pages() -> Dict[str, str]:
             imports.setdefault(package, []).append(name)
         lines = [f"# {title}", "", about, ""]
         lines += ["```python"] + [
-            textwrap.fill(f"from {pkg} import {', '.join(ns)}", 96, subsequent_indent="    ", break_long_words=False)
+            textwrap.fill(f"from {pkg} import {', '.join(ns)}", 72, subsequent_indent="    ", break_long_words=False)
             .replace("\n", " \\\n") for pkg, ns in imports.items()
         ] + ["```", ""]
         for package, name in names:
@@ -379,8 +379,8 @@ class LessonFailed(RuntimeError):
     pass
 
 
-def _execute(name: str, folder: Path) -> Lesson:
-    """Run lesson ``name``'s notebook top to bottom in a fresh kernel, in fast mode."""
+def _execute(name: str, folder: Path, examples: Path = EXAMPLES) -> Lesson:
+    """Run lesson ``name``'s notebook (``examples/NAME.py``'s) top to bottom in a fresh kernel, in fast mode."""
     import nbclient
     import nbformat
 
@@ -397,15 +397,17 @@ def _execute(name: str, folder: Path) -> Lesson:
         PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
         PYTHONPATH=os.pathsep.join([str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
     )
-    nb = nbformat.reads(notebooks.render(EXAMPLES / f"{name}.py"), as_version=4)
+    nb = nbformat.reads(notebooks.render(examples / f"{name}.py"), as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(EXAMPLES)}}
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(examples)}}
     )
     started = time.perf_counter()
     try:
         client.execute(env=env)
     except nbclient.exceptions.CellExecutionError as e:
         raise LessonFailed(f"examples/{name}.py: its notebook failed in fast mode, so the site is not built:\n{e}") from None
+    finally:
+        shutil.rmtree(ipython, ignore_errors=True)
     seconds = time.perf_counter() - started
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     if errors:
@@ -521,11 +523,21 @@ def lessons_index(lessons: Sequence[Lesson], copies: Dict[str, str]) -> str:
 
 
 def _title(lesson: Lesson) -> str:
+    """The lesson's title: the first line of its script's docstring."""
     import nbformat
 
     nb = nbformat.read(str(lesson.notebook), as_version=4)
     first = "".join(nb.cells[0].source).split("\n")[0]
     return first.lstrip("# ").strip()
+
+
+def _short_title(lesson: Lesson) -> str:
+    """A navigation label: ``Lesson 2: gradient descent on least squares`` up to its first comma."""
+    title = _title(lesson).rstrip(".")
+    m = re.match(r"^(Lesson \d+:\s*)(.*)$", title)
+    head, rest = (m.group(1), m.group(2)) if m else ("", title)
+    rest = re.split(r"[,:;]", rest, maxsplit=1)[0].strip()
+    return (head + rest) if rest else title
 
 
 # ------------------------------------------------------------------------------ the gallery
@@ -604,7 +616,7 @@ def _generate(staging: Path) -> Dict[str, Any]:
 def _nav(lessons: Sequence[Lesson]) -> List[Any]:
     return [
         {"Home": "index.md"},
-        {"Lessons": ["lessons/index.md"] + [{_title(x): f"lessons/{x.name}.ipynb"} for x in lessons]},
+        {"Lessons": ["lessons/index.md"] + [{_short_title(x): f"lessons/{x.name}.ipynb"} for x in lessons]},
         {"Guide": [{s.title.replace("`", ""): f"guide/{s.slug}.md"} for s in guide_sections()]},
         {"API reference": ["api/index.md"] + [{title: f"api/{page}.md"} for page, title, *_ in API_GROUPS
                                               if api_names()[page]]},
