@@ -144,6 +144,12 @@ def _members_option(package: str, name: str) -> str:
     return "members: " + (json.dumps(own) if own else "false")
 
 
+def _has_doc(module: str) -> bool:
+    import importlib
+
+    return bool((importlib.import_module(module).__doc__ or "").strip())
+
+
 def api_pages() -> Dict[str, str]:
     """``api/PAGE.md`` -> Markdown for mkdocstrings, and the index."""
     placed = api_names()
@@ -173,6 +179,15 @@ def api_pages() -> Dict[str, str]:
             if option:
                 lines += ["    options:", f"      {option}"]
             lines.append("")
+        # The modules these names come from: their docstrings hold the overview (the engine's
+        # table of derivative rules, conventions at kinks, what each figure family draws).
+        homes = sorted({_home(p, n) for p, n in names} - set(PACKAGES), key=lambda m: (m.count("."), m))
+        homes = [m for m in homes if _has_doc(m) and m.split(".")[-1] not in {n for _, n in names}]
+        if homes:
+            lines += ["## The modules", "", "What each module is for, from its docstring.", ""]
+            for m in homes:
+                lines += [f"::: {m}", "    options:", "      members: false", "      show_root_full_path: true",
+                          "      heading_level: 3", ""]
         pages[f"api/{page}.md"] = "\n".join(lines)
         links = ", ".join(f"[`{n}`]({page}.md#{p}.{n})" for p, n in names)
         index.append(f"| [{title}]({page}.md) | {about} | {links} |")
@@ -245,7 +260,7 @@ class LinkError(ValueError):
 def rewrite_links(markdown: str, page: str, copies: Dict[str, str]) -> str:
     """Links of README text moved to ``page`` (docs-relative): repository paths -> the site's.
 
-    ``examples/X`` -> ``lessons/files/X``; ``docs/X`` -> ``X``; any other file of the
+    ``examples/X`` -> ``lessons/scripts/X``; ``docs/X`` -> ``X``; any other file of the
     repository -> a copy under ``source/`` (recorded in ``copies``: site path -> repo path);
     ``#anchor`` -> the page holding that README section. A link to nothing raises.
     """
@@ -273,7 +288,7 @@ def rewrite_links(markdown: str, page: str, copies: Dict[str, str]) -> str:
             raise LinkError(f"README.md links to {path!r}, which is not a file of the repository")
         rel = repo_file.relative_to(ROOT).as_posix()
         if rel.startswith("examples/"):
-            site = "lessons/files/" + rel[len("examples/"):]
+            site = "lessons/scripts/" + rel[len("examples/"):]
         elif rel.startswith("docs/"):
             site = rel[len("docs/"):]
         else:
@@ -371,7 +386,10 @@ _STARTUP = '''\
 # lessons' sliders take their static form (viz.interact falls back when ipywidgets is
 # missing), a grid of panels that shows on any page.
 import sys
+import warnings
 sys.modules["ipywidgets"] = None
+# tqdm.auto says, on import, that it found no ipywidgets: true, and meant for Jupyter users
+warnings.filterwarnings("ignore", message="IProgress not found")
 '''
 
 
@@ -399,7 +417,8 @@ def _execute(name: str, folder: Path, examples: Path = EXAMPLES) -> Lesson:
     )
     nb = nbformat.reads(notebooks.render(examples / f"{name}.py"), as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(examples)}}
+        nb, timeout=600, startup_timeout=300, kernel_name="python3",
+        resources={"metadata": {"path": str(examples)}},
     )
     started = time.perf_counter()
     try:
@@ -412,6 +431,10 @@ def _execute(name: str, folder: Path, examples: Path = EXAMPLES) -> Lesson:
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     if errors:
         raise LessonFailed(f"examples/{name}.py: a cell raised {errors[0].get('ename')}: {errors[0].get('evalue')}")
+    stderr = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("name") == "stderr"]
+    if stderr:  # a lecture page shows only what it means to (as tests/test_notebooks.py asks of the notebook)
+        raise LessonFailed(f"examples/{name}.py: a cell wrote to stderr in the site's kernel: {stderr[0][:300]!r}")
     if not (out / name / "summary.json").exists():
         raise LessonFailed(f"examples/{name}.py: ran, but wrote no {name}/summary.json (does it call lesson.finish()?)")
     nb.metadata.pop("widgets", None)  # no widget state: the page needs no widget manager
@@ -478,7 +501,7 @@ def lesson_page(lesson: Lesson, folder: Path) -> Path:
     summary = lesson.summary
     intro = [
         f"**Run it yourself**: `python examples/{name}.py` (every figure) or `python examples/{name}.py --fast`; "
-        f"the source is [the script]({'files/' + name + '.py'}) and [its notebook]({'files/' + name + '.ipynb'}).",
+        f"the source is [the script]({'scripts/' + name + '.py'}) and [its notebook]({'scripts/' + name + '.ipynb'}).",
         "",
         f"This page is that notebook, executed when the site was built, in `--fast` mode (small sizes, "
         f"{summary['seconds']:.1f} s): every number and picture below is what the script computes at those sizes. "
@@ -554,7 +577,7 @@ def gallery_page() -> str:
     ]
     for example, picks in gallery.GALLERY.items():
         lines += [f"## {example}", "", f"From [the lesson's page](lessons/{example}.ipynb) and "
-                  f"[`examples/{example}.py`](lessons/files/{example}.py).", ""]
+                  f"[`examples/{example}.py`](lessons/scripts/{example}.py).", ""]
         for k, (file, caption) in enumerate(picks, 1):
             src = f"gallery/{gallery.gallery_name(example, file)}"
             lines += [
@@ -591,10 +614,10 @@ def _generate(staging: Path) -> Dict[str, Any]:
 
     lessons = execute_lessons(_cache_dir() / "lessons")
     for lesson in lessons:
-        (staging / "lessons" / "files").mkdir(parents=True, exist_ok=True)
+        (staging / "lessons" / "scripts").mkdir(parents=True, exist_ok=True)
         lesson_page(lesson, staging / "lessons")
-        shutil.copyfile(EXAMPLES / f"{lesson.name}.py", staging / "lessons" / "files" / f"{lesson.name}.py")
-        (staging / "lessons" / "files" / f"{lesson.name}.ipynb").write_text(
+        shutil.copyfile(EXAMPLES / f"{lesson.name}.py", staging / "lessons" / "scripts" / f"{lesson.name}.py")
+        (staging / "lessons" / "scripts" / f"{lesson.name}.ipynb").write_text(
             notebooks.render(EXAMPLES / f"{lesson.name}.py"), encoding="utf-8")
         for rel in lesson.steppers:
             dst = staging / "lessons" / lesson.name / rel
