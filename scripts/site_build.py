@@ -168,7 +168,8 @@ def api_pages() -> Dict[str, str]:
         imports: Dict[str, List[str]] = {}
         for package, name in names:
             imports.setdefault(package, []).append(name)
-        lines = [f"# {title}", "", about, ""]
+        # a reader who types a name (Value.backward) wants its entry first: the reference ranks higher
+        lines = ["---", "search:", "  boost: 4", "---", "", f"# {title}", "", about, ""]
         lines += ["```python"] + [
             textwrap.fill(f"from {pkg} import {', '.join(ns)}", 72, subsequent_indent="    ", break_long_words=False)
             .replace("\n", " \\\n") for pkg, ns in imports.items()
@@ -694,7 +695,34 @@ _FONT_AWESOME = re.compile(r"<link\b[^>]*font-awesome[^>]*>", re.I)
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\s(?:src|href)=["']?(?:https?:)?//""", re.I)
 
 
+_MEMBER = re.compile(r'(<h\d id="(\w+)\.(\w+)\.(\w+)" class="doc doc-heading">.*?<span class="doc doc-object-name '
+                     r'doc-\w+-name">)(\w+)(</span>)', re.S)
+
+
+def _qualify(content: str) -> str:
+    """A class member's heading reads ``Value.backward``, as PyTorch's reference writes it.
+
+    Search then finds "Value.backward" by its title, and a reader who lands on the
+    heading sees whose method it is.
+    """
+    import importlib
+    import inspect
+
+    def sub(m: "re.Match[str]") -> str:
+        package, owner, member = m.group(2), m.group(3), m.group(4)
+        if package not in PACKAGES or m.group(5) != member:
+            return m.group(0)
+        obj = getattr(importlib.import_module(package), owner, None)
+        if not inspect.isclass(obj):
+            return m.group(0)
+        return f"{m.group(1)}{owner}.{member}{m.group(6)}"
+
+    return _MEMBER.sub(sub, content)
+
+
 def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
+    if page.file.src_uri.startswith("api/"):
+        content = _qualify(content)
     content = _MATHJAX.sub("", content)
     content = _MERMAID.sub("", content)
     content = _FONT_AWESOME.sub("", content)
