@@ -51,9 +51,16 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 README = ROOT / "README.md"
 PACKAGES = ("autograd_lite", "nn", "viz")
-for _p in (str(ROOT), str(ROOT / "scripts")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
+
+
+def _importable() -> None:
+    """The repository and scripts/ on sys.path (mkdocs takes a hook's folder off it after loading it)."""
+    for p in (str(ROOT), str(ROOT / "scripts")):
+        if p not in sys.path:
+            sys.path.append(p)
+
+
+_importable()
 
 import notebooks  # noqa: E402  (scripts/notebooks.py: a script -> its notebook)
 
@@ -568,6 +575,7 @@ def _short_title(lesson: Lesson) -> str:
 
 
 def gallery_page() -> str:
+    _importable()
     import gallery
 
     lines = [
@@ -650,6 +658,7 @@ def _nav(lessons: Sequence[Lesson]) -> List[Any]:
 
 
 def on_config(config: Any) -> Any:
+    _importable()
     staging = _cache_dir() / "pages"  # the generated pages (rewritten on every build)
     made = _generate(staging)
     _STATE.update(made, staging=staging)
@@ -692,7 +701,28 @@ _MERMAID = re.compile(r'<script type="module">\s*document\.addEventListener\("DO
 # matplotlib's animations (to_jshtml) take their buttons' icons from a Font Awesome CDN: the
 # site's stylesheet draws them with plain characters instead (docs/assets/stylesheets/site.css).
 _FONT_AWESOME = re.compile(r"<link\b[^>]*font-awesome[^>]*>", re.I)
-EXTERNAL = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\s(?:src|href)=["']?(?:https?:)?//""", re.I)
+_TAG = re.compile(r"<(script|link|img|iframe|source|video|audio|embed|object)\b([^>]*)>", re.I)
+_URL_ATTR = re.compile(r"""\s(src|href|data)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]*)""", re.I)
+_REL = re.compile(r"""\srel\s*=\s*["']?([^"'>]*)""", re.I)
+
+
+def external_loads(page: str) -> List[str]:
+    """What ``page`` would fetch from the network when opened: scripts, styles, fonts, images, frames.
+
+    A ``<link>`` that only names a URL (``rel="canonical"``, which ``mkdocs serve`` adds) fetches nothing.
+    """
+    found = []
+    for m in _TAG.finditer(page):
+        url = _URL_ATTR.search(m.group(2))
+        if url is None:
+            continue
+        if m.group(1).lower() == "link":
+            rel = _REL.search(m.group(2))
+            if rel and not set(rel.group(1).lower().split()) & {"stylesheet", "preload", "modulepreload", "icon",
+                                                                  "prefetch", "preconnect", "manifest"}:
+                continue
+        found.append(m.group(0))
+    return found
 
 
 _MEMBER = re.compile(r'(<h\d id="(\w+)\.(\w+)\.(\w+)" class="doc doc-heading">.*?<span class="doc doc-object-name '
@@ -730,9 +760,9 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
-    bad = EXTERNAL.search(output)
+    bad = external_loads(output)
     if bad:
-        raise LinkError(f"site: {page.file.src_uri} loads something from the network ({output[bad.start():bad.end() + 120]!r}); "
+        raise LinkError(f"site: {page.file.src_uri} loads something from the network ({bad[0]!r}); "
                         f"the site must work offline")
     return output
 

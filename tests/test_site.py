@@ -209,6 +209,14 @@ def test_nothing_is_fetched_from_the_network(built: Dict[str, Any]) -> None:
     assert (site / "search" / "search_index.js").read_text(encoding="utf-8").startswith("var __index =")
 
 
+def test_the_builds_own_offline_check_names_what_would_be_fetched() -> None:
+    page = ('<link rel="canonical" href="http://127.0.0.1:8000/x.html"><a href="https://pytorch.org">docs</a>'
+            '<script src="https://unpkg.com/iframe-worker/shim"></script><link href="//fonts.example/f.css" '
+            'rel="stylesheet"><img src="gallery/x.png"><script src="../assets/bundle.js"></script>')
+    assert site_build.external_loads(page) == ['<script src="https://unpkg.com/iframe-worker/shim">',
+                                               '<link href="//fonts.example/f.css" rel="stylesheet">']
+
+
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -318,6 +326,19 @@ def test_docstrings_become_markdown_that_shows_them_as_written() -> None:
 
 
 # ------------------------------------------------------------------------------ for lecturers
+
+
+def test_the_readme_serves_the_site_right_after_its_two_commands_and_the_test_extra_builds_it() -> None:
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    assert len(blocks[0].strip().splitlines()) == 2  # the two first commands, as they were
+    assert blocks[1].strip() == 'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[docs]" && mkdocs serve'
+    assert readme.index(blocks[1]) - readme.index(blocks[0]) - len(blocks[0]) < 20  # right after them
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(d.startswith("mkdocs-material") for d in extras["docs"])
+    assert any("docs" in d and d.startswith("autograd-lite[") for d in extras["test"])
 
 
 def test_the_lecturers_page_examples_run(tmp_path: Path, monkeypatch: Any) -> None:
