@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import html
+import inspect
 import json
 import os
 import re
@@ -381,6 +382,7 @@ def _fingerprint(name: str) -> str:
     h = hashlib.sha256()
     h.update(notebooks.render(EXAMPLES / f"{name}.py").encode())
     h.update(_STARTUP.encode())
+    h.update(inspect.getsource(_drop_repeated_pictures).encode())
     files = sorted([EXAMPLES / "_lesson.py"] + [p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")])
     for p in files:
         h.update(p.relative_to(ROOT).as_posix().encode())
@@ -446,10 +448,35 @@ def _execute(name: str, folder: Path, examples: Path = EXAMPLES) -> Lesson:
     if not (out / name / "summary.json").exists():
         raise LessonFailed(f"examples/{name}.py: ran, but wrote no {name}/summary.json (does it call lesson.finish()?)")
     nb.metadata.pop("widgets", None)  # no widget state: the page needs no widget manager
+    _drop_repeated_pictures(nb)
     path = folder / f"{name}.ipynb"
     nbformat.write(nb, str(path))
     (folder / "seconds.txt").write_text(f"{seconds:.2f}\n")
     return Lesson(name, path, out / name, seconds, cached=False)
+
+
+def _drop_repeated_pictures(nb: Any) -> int:
+    """Show a picture once per cell: drop an image output equal to one already shown above it.
+
+    Without ipywidgets, ``display(viz.interact_activation())`` shows the static grid, and the
+    inline backend shows the same pyplot figure again at the end of the cell (as it would in
+    a Jupyter without ipywidgets): the page keeps the first.
+    """
+    dropped = 0
+    for cell in nb.cells:
+        seen = set()
+        keep = []
+        for o in cell.get("outputs", []):
+            picture = next((o["data"][k] for k in ("image/png", "image/svg+xml") if k in o.get("data", {})), None)
+            if picture is not None:
+                key = picture if isinstance(picture, str) else "".join(picture)
+                if key in seen:
+                    dropped += 1
+                    continue
+                seen.add(key)
+            keep.append(o)
+        cell["outputs"] = keep
+    return dropped
 
 
 def execute_lessons(cache: Path, names: Optional[Sequence[str]] = None, jobs: int = 2) -> List[Lesson]:
@@ -574,7 +601,9 @@ def _short_title(lesson: Lesson) -> str:
 # ------------------------------------------------------------------------------ the gallery
 
 
-def gallery_page() -> str:
+def gallery_page(titles: Optional[Dict[str, str]] = None) -> str:
+    """The gallery: ``scripts/gallery.py``'s picks, under each lesson's title (``titles``: name -> title)."""
+    titles = titles or {}
     _importable()
     import gallery
 
@@ -585,7 +614,7 @@ def gallery_page() -> str:
         "every example. The [for lecturers](lecturers.md) page shows how to make and embed your own.", "",
     ]
     for example, picks in gallery.GALLERY.items():
-        lines += [f"## {example}", "", f"From [the lesson's page](lessons/{example}.ipynb) and "
+        lines += [f"## {titles.get(example, example)}", "", f"From [the lesson's page](lessons/{example}.ipynb) and "
                   f"[`examples/{example}.py`](lessons/scripts/{example}.py).", ""]
         for k, (file, caption) in enumerate(picks, 1):
             src = f"gallery/{gallery.gallery_name(example, file)}"
@@ -635,7 +664,7 @@ def _generate(staging: Path) -> Dict[str, Any]:
     written["lessons/index.md"] = lessons_index(lessons, copies)
     written.update(guide_pages(copies))
     written.update(api_pages())
-    written["gallery.md"] = gallery_page()
+    written["gallery.md"] = gallery_page({x.name: _title(x).rstrip(".") for x in lessons})
     for path, text in written.items():
         (staging / path).parent.mkdir(parents=True, exist_ok=True)
         (staging / path).write_text(text, encoding="utf-8")
