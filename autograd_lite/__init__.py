@@ -3,13 +3,16 @@
 ``Value`` is a scalar node (the micrograd-shaped engine); ``Tensor`` is the same engine
 over numpy arrays. Both share the graph walk in ``autograd_lite.graph``. ``grad``,
 ``hvp`` and ``hessian`` (``autograd_lite.functional``) return gradients as graphs that
-can be differentiated again, to any order.
+can be differentiated again, to any order. ``detect_anomaly()`` (``autograd_lite.anomaly``)
+finds the op where the numbers first became inf or nan, and the line of your code that
+made it.
 """
 
 from .engine import Value, gc_paused, is_grad_enabled, no_grad, zero_grad
 from .tensor import Tensor, concatenate, maximum, minimum, stack
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .functional import grad, hessian, hvp
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 
 __all__ = [
     "Value",
@@ -28,5 +31,8 @@ __all__ = [
     "grad",
     "hvp",
     "hessian",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "AnomalyError",
 ]
 __version__ = "0.1.0"

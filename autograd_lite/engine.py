@@ -2,11 +2,16 @@
 
 Every arithmetic operation on ``Value`` objects records a node: its ``data`` (the
 forward result), the nodes it came from (``_prev``, in argument order), the op's name
-(``_op``) and the op's derivative rule (``_backward``). ``backward()`` sorts the graph
-topologically and runs each rule once, from the output back to the leaves, applying
-the chain rule::
+(``_op``) and the op's derivative rule (``_rule``, one function per op, called as
+``rule(node)``). ``backward()`` sorts the graph topologically and runs each rule once,
+from the output back to the leaves, applying the chain rule::
 
     dL/dinput += dL/dout * dout/dinput
+
+micrograd's spellings work as they are: ``node._backward()`` runs the node's rule (a
+leaf's does nothing), so the lecture's ``for node in reversed(topo): node._backward()``
+is backward() by hand; and ``out = Value(t, (x,), "tanh")`` with ``out._backward =
+closure`` adds an op the lecture's way (``_backward`` is a property over ``_rule``).
 
 Primitives and their local derivatives (each written next to its forward code below):
 
@@ -70,6 +75,9 @@ the same for ``Value`` and ``Tensor``:
 * OUT: a non-finite loss is a result like any other. ``nn.fit`` checks every loss,
   gradient and update and stops, with its message, before an update would put inf or
   nan into a parameter; ``nn``'s optimizers refuse non-finite gradients and updates.
+* FIND: inside ``detect_anomaly()`` (``anomaly.py``) the first op or derivative rule that
+  makes an inf or a nan from finite numbers raises ``AnomalyError``, naming the op and
+  the line of your code that made the node.
 
 Errors, one policy per op:
 
@@ -119,6 +127,7 @@ from __future__ import annotations
 import contextvars
 import gc
 import math
+import types
 from contextlib import contextmanager
 from numbers import Real
 from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Union
@@ -127,29 +136,43 @@ from .graph import topological_order
 
 __all__ = ["Value", "no_grad", "is_grad_enabled", "gc_paused", "zero_grad"]
 
-# Grad mode lives in a ContextVar, so no_grad() in one thread (or asyncio task) does not
-# switch off graph recording in another.
-_grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "autograd_lite_grad_enabled", default=True
-)
+# Grad mode and anomaly mode live in one ContextVar, read once for every node made:
+#   True       the usual: ops record a graph
+#   False      inside no_grad(): ops compute values and record nothing
+#   an Anomaly inside detect_anomaly() (autograd_lite/anomaly.py): every result is checked
+#              for a new inf or nan and remembers the line that made it; its .grad says
+#              whether grad mode is on as well. An Anomaly is falsy, so the test of the
+#              usual case in _node, `needs_grad and _mode_now()`, is as cheap as it was
+#              before anomaly mode existed, and anomaly mode goes the other way.
+# A ContextVar, so that no_grad() in one thread (or asyncio task) does not switch off
+# graph recording in another.
+_mode: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_lite_mode", default=True)
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this block, operations compute values but record no graph.
 
-    Use it for evaluation and for parameter updates. Thread- and task-safe.
+    Use it for evaluation and for parameter updates. Thread- and task-safe; inside
+    ``detect_anomaly()`` the checks go on.
     """
-    token = _grad_enabled.set(False)
+    token = _set_grad_mode(False)
     try:
         yield
     finally:
-        _grad_enabled.reset(token)
+        _mode.reset(token)
 
 
 def is_grad_enabled() -> bool:
     """``False`` inside ``no_grad()``, ``True`` otherwise."""
-    return _grad_enabled.get()
+    mode = _mode.get()
+    return mode if type(mode) is bool else mode.grad
+
+
+def _set_grad_mode(enabled: bool) -> contextvars.Token:
+    """Switch recording on or off in this context, anomaly mode unchanged; undo with ``_mode.reset(token)``."""
+    mode = _mode.get()
+    return _mode.set(enabled if type(mode) is bool else mode.with_grad(enabled))
 
 
 class gc_paused:
@@ -239,6 +262,64 @@ def _check_number(x: object, where: str) -> float:
     return x
 
 
+# Value()'s default _children: a leaf. Compared by identity (one test of the fast path); any
+# other _children, an explicit () included, goes the checked way of _make_result.
+_NO_CHILDREN: Tuple[()] = ()
+
+
+class _Closure:
+    """A zero-argument closure (micrograd's ``_backward``) as a rule: ``rule(node)`` calls ``fn()``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self.fn = fn
+
+    def __call__(self, node: Any) -> None:
+        self.fn()
+
+    def __repr__(self) -> str:
+        return f"<closure rule {getattr(self.fn, '__qualname__', self.fn)!r}>"
+
+
+def _micrograd_rule(node: Any) -> Callable[[], None]:
+    """``node._backward``, as micrograd has it: a call with no argument that runs the node's
+    rule once (``Value._mul_backward`` bound to the node), or does nothing for a leaf."""
+    rule = node._rule
+    if rule is None:
+        return _nothing
+    if type(rule) is _Closure:
+        return rule.fn
+    return types.MethodType(rule, node)
+
+
+def _set_micrograd_rule(node: Any, fn: Callable[[], None]) -> None:
+    """``out._backward = fn``, as micrograd has it: ``fn`` is a closure taking no argument
+    (it reads ``out.grad`` and adds into its inputs' ``.grad``), and backward() runs it at ``out``.
+
+    NOTE: a closure over ``out`` is a reference cycle (out -> fn -> out), as in micrograd:
+    such a graph is freed by the cyclic collector rather than at once.
+    """
+    kind = type(node).__name__
+    if not callable(fn):
+        raise TypeError(
+            f"{kind}._backward = ...: expected a function taking no argument (micrograd's closure), "
+            f"got {type(fn).__name__} {_show(fn)}"
+        )
+    code = getattr(fn, "__code__", None)
+    if type(fn) is types.FunctionType and code is not None and code.co_argcount > len(fn.__defaults__ or ()):
+        raise TypeError(
+            f"{kind}._backward = {fn.__qualname__}: micrograd's _backward takes no argument, and this function "
+            f"takes {code.co_argcount}; write it as a closure over out (def _backward(): x.grad += ... * out.grad), "
+            f"or install a rule that takes the node as node._rule = {fn.__qualname__}"
+        )
+    node._rule = _Closure(fn)
+
+
+def _nothing() -> None:
+    """A leaf's ``_backward()``: nothing to push anywhere."""
+
+
 Operand = Union["Value", float, int]
 Rule = Callable[["Value"], None]
 # A graph-building twin takes the output node and its gradient (a node) and returns one
@@ -257,8 +338,8 @@ class Value:
     """
 
     # Slots, not a __dict__: a node is ~100 bytes, and no closure is made per node;
-    # each op's rule is one function shared by every node of that op.
-    __slots__ = ("data", "grad", "_prev", "_op", "_backward", "label", "requires_grad", "__weakref__")
+    # each op's rule is one function shared by every node of that op, kept in _rule.
+    __slots__ = ("data", "grad", "_prev", "_op", "_rule", "label", "requires_grad", "__weakref__")
 
     # numpy: `array * value` must not turn into an object array of Values; this makes
     # numpy hand the operation to Value, which explains what to do instead.
@@ -268,24 +349,44 @@ class Value:
     grad: float
     _prev: Tuple["Value", ...]
     _op: str
-    _backward: Optional[Rule]
+    _rule: Optional[Rule]  # called as rule(node) by backward(); None for a leaf
     label: Optional[str]
     requires_grad: bool
 
-    def __init__(self, data: float, label: Optional[str] = None, *, requires_grad: bool = True) -> None:
-        """A leaf node holding ``data``; ``requires_grad=False`` marks it a constant input."""
+    def __init__(
+        self,
+        data: float,
+        _children: Iterable["Value"] = _NO_CHILDREN,
+        _op: str = "",
+        label: Optional[str] = None,
+        requires_grad: bool = True,
+    ) -> None:
+        """A leaf node holding ``data``; ``requires_grad=False`` marks it a constant input.
+
+        The signature is micrograd's: ``Value(t, (x,), "tanh")`` makes the result of an
+        op by hand, computed from ``_children``; give it a rule with ``out._backward =``
+        (see ``_backward`` below). Labels are passed by name: ``Value(2.0, label="a")``.
+        """
+        if _children is not _NO_CHILDREN or _op:  # micrograd's way to make an op's result
+            _make_result(self, data, _children, _op, label, requires_grad)
+            return
         # Fast path for the common case, a finite float (x - x is 0 unless x is nan/inf).
         self.data = data if type(data) is float and data - data == 0.0 else _check_number(data, "Value(...)")
         self.grad = 0.0
         self._prev = ()
         self._op = ""
-        self._backward = None
+        self._rule = None
         if label is not None and not isinstance(label, str):
             raise TypeError(f"Value(label=...): a label is a str, got {type(label).__name__} {_show(label)}")
         self.label = label
         if requires_grad is not True and requires_grad is not False:
             requires_grad = _check_flag(requires_grad, "Value(requires_grad=...)")
         self.requires_grad = requires_grad
+
+    # micrograd's spelling of a node's rule (see _micrograd_rule above): `node._backward()`
+    # runs this node's rule once (a leaf's does nothing), and `out._backward = fn` makes the
+    # zero-argument closure fn the rule backward() runs at out.
+    _backward = property(_micrograd_rule, _set_micrograd_rule)
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label is not None else ""
@@ -678,10 +779,17 @@ class Value:
                         kept.append((node, g))
                 running = True
                 self.grad += grad
-                for node in reversed(order):
-                    rule = node._backward
-                    if rule is not None:
-                        rule(node)
+                mode = _mode_now()
+                if type(mode) is bool:  # the usual loop
+                    for node in reversed(order):
+                        rule = node._rule
+                        if rule is not None:
+                            rule(node)
+                else:  # inside detect_anomaly(): each rule's parts are checked as it runs (anomaly.py)
+                    for node in reversed(order):
+                        rule = node._rule
+                        if rule is not None:
+                            mode.run_rule(rule, node)
             except BaseException as exc:
                 _restore_grads(order, kept, exc, node if running and node._prev else None, running)
                 raise
@@ -693,7 +801,7 @@ class Value:
         number typed in (see the policy table above).
         """
         out = _new(Value)
-        out.data, out.grad, out._prev, out._op, out._backward = self.data, 0.0, (), "", None
+        out.data, out.grad, out._prev, out._op, out._rule = self.data, 0.0, (), "", None
         out.label, out.requires_grad = self.label, False
         return out
 
@@ -701,7 +809,7 @@ class Value:
 # ---------------------------------------------------------------------- node makers
 
 _new = Value.__new__
-_recording = _grad_enabled.get  # bound once: called for every node made
+_mode_now = _mode.get  # bound once: called for every node made
 
 
 def _node(data: float, op: str, rule: Rule, a: Value, b: Optional[Value] = None) -> Value:
@@ -719,17 +827,74 @@ def _node(data: float, op: str, rule: Rule, a: Value, b: Optional[Value] = None)
     out.data = data
     out.grad = 0.0
     out.label = None
-    if needs_grad and _recording():
+    if needs_grad and _mode_now():  # the usual case: grad mode on (True), anomaly mode off
         out._prev = prev
         out._op = op
-        out._backward = rule
+        out._rule = rule
         out.requires_grad = True
-    else:
-        out._prev = ()
-        out._op = ""
-        out._backward = None
-        out.requires_grad = False
+        return out
+    out._prev = ()
+    out._op = ""
+    out._rule = None
+    out.requires_grad = False
+    mode = _mode_now()  # True or False (inside no_grad()): a constant. Else detect_anomaly() is on:
+    if type(mode) is not bool and mode.watch(out, op, prev, needs_grad):
+        # the result was checked for a new inf or nan, and the node, recorded, remembers
+        # the line of your code that made it (anomaly.py)
+        out._prev, out._op, out._rule, out.requires_grad = prev, op, rule, True
     return out
+
+
+def _make_result(
+    node: Value, data: object, children: object, op: object, label: object, requires_grad: object
+) -> None:
+    """``Value(data, _children, _op)``: the result of an op made by hand, micrograd's way.
+
+    ``data`` is the op's result, so inf and nan are allowed (see the policy above). The
+    node records its inputs as any op's result does: when one of them requires grad and
+    grad mode is on. Its rule is whatever ``node._backward = fn`` installs next.
+    """
+    if isinstance(children, str):
+        raise TypeError(
+            f"Value({_show(data)}, {children!r}): the second argument is micrograd's _children, the "
+            f"Values this one was computed from; for a label write Value({_show(data)}, label={children!r})"
+        )
+    if isinstance(children, Value) or not isinstance(children, Iterable):
+        raise TypeError(
+            f"Value(data, _children=...): _children is a tuple of the Values this one was computed from, "
+            f"got {type(children).__name__} {_show(children)}; write Value(t, (x,), 'tanh')"
+        )
+    prev = tuple(children)
+    if not prev and not op:  # Value(x, ()): a leaf after all
+        Value.__init__(node, data, label=label, requires_grad=requires_grad)
+        return
+    for i, p in enumerate(prev):
+        if type(p) is not Value:
+            raise TypeError(f"Value(data, _children=...): child {i} is a {type(p).__name__}, not a Value")
+    if not isinstance(op, str):
+        raise TypeError(f"Value(data, _children, _op=...): the op's name is a str, got {type(op).__name__} {_show(op)}")
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"Value(label=...): a label is a str, got {type(label).__name__} {_show(label)}")
+    if requires_grad is not True:
+        raise TypeError(
+            "Value(data, _children, ...): a value computed from others requires grad when one of them "
+            "does (as every op's result); requires_grad=... is for leaves: leave it out"
+        )
+    if type(data) is not float:
+        if isinstance(data, bool) or not isinstance(data, Real):
+            raise TypeError(f"Value(data, _children, ...): data must be a real number, got {type(data).__name__} {_show(data)}")
+        try:
+            data = float(data)
+        except OverflowError:
+            raise OverflowError(f"Value(data, _children, ...): {_show(data)} is too large for a float64") from None
+    node.data, node.grad, node.label = data, 0.0, label
+    needs_grad = any(p.requires_grad for p in prev)
+    mode = _mode_now()
+    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
+        needs_grad = mode.watch(node, op, prev, needs_grad)
+    elif mode is False:  # no_grad()
+        needs_grad = False
+    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
 
 
 def _check_flag(x: object, where: str) -> bool:
@@ -767,7 +932,7 @@ def _unchecked(x: float) -> Value:
     """A constant leaf that may hold nan or inf (``Value()`` refuses them): for the twins,
     where a derivative is undefined (nan) or infinite, as PyTorch says."""
     v = _new(Value)
-    v.data, v.grad, v._prev, v._op, v._backward, v.label, v.requires_grad = x, 0.0, (), "", None, None, False
+    v.data, v.grad, v._prev, v._op, v._rule, v.label, v.requires_grad = x, 0.0, (), "", None, None, False
     return v
 
 

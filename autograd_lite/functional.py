@@ -40,7 +40,7 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 import numpy as np
 
 from . import engine, tensor
-from .engine import Value, _grad_enabled, _unchecked, gc_paused
+from .engine import Value, _mode, _set_grad_mode, _unchecked, gc_paused
 from .graph import topological_order
 from .tensor import Tensor, _const
 from .tensor_checks import _as_float_array
@@ -109,7 +109,7 @@ def grad(
                     break
             else:
                 continue
-        if node._prev and node._backward not in twins:
+        if node._prev and node._rule not in twins:
             _raise_no_twin(node)
     for i, x in enumerate(nodes):
         if x not in used and not allow_unused:
@@ -118,7 +118,8 @@ def grad(
     seed = _unchecked(1.0) if type(output) is Value else _const(np.ones(output.data.shape, output.data.dtype))
     grads: Dict[Any, Any] = {output: seed}
     keep = set(nodes)  # the inputs' gradients are the answer; interior ones are dropped when used
-    token = _grad_enabled.set(bool(create_graph))  # the twins record a graph, or compute constants
+    token = _set_grad_mode(bool(create_graph))  # the twins record a graph, or compute constants
+    watch = _mode.get()  # detect_anomaly()'s Anomaly, which checks every part (anomaly.py); else a bool
     try:
         with gc_paused():  # many small nodes and no reference cycles, as in backward()
             get, pop = grads.get, grads.pop
@@ -128,13 +129,16 @@ def grad(
                 g = get(node) if node in keep else pop(node, None)
                 if g is None:  # nothing flows into it from the output
                     continue
-                parts = twins[node._backward](node, g)
+                if type(watch) is not bool:
+                    watch.twin_step(twins[node._rule], node, g, grads, on_path)
+                    continue
+                parts = twins[node._rule](node, g)
                 for x, part in zip(node._prev, parts):
                     if part is not None and x in on_path:
                         total = get(x)
                         grads[x] = part if total is None else total + part
     finally:
-        _grad_enabled.reset(token)
+        _mode.reset(token)
     return tuple(_answer(x, grads.get(x), create_graph) for x in nodes)
 
 
@@ -157,7 +161,7 @@ def hvp(f: Callable[..., Node], inputs: Any, vectors: Any) -> Any:
     """
     leaves, single = _fresh_leaves(inputs, "hvp")
     vs = _vectors(vectors, leaves, single)
-    token = _grad_enabled.set(True)  # f records its graph, even inside no_grad() (as PyTorch)
+    token = _set_grad_mode(True)  # f records its graph, even inside no_grad() (as PyTorch)
     try:
         y = _call(f, leaves, "hvp")
         gs = grad(y, leaves, create_graph=True, allow_unused=True)
@@ -166,7 +170,7 @@ def hvp(f: Callable[..., Node], inputs: Any, vectors: Any) -> Any:
             dot = dot + (g * v if type(g) is Value else (g * v).sum())
         hv = grad(dot, leaves, allow_unused=True) if isinstance(dot, (Value, Tensor)) else None
     finally:
-        _grad_enabled.reset(token)
+        _mode.reset(token)
     out = [_plain(h, leaf) for h, leaf in zip(hv or [None] * len(leaves), leaves)]
     return out[0] if single else tuple(out)
 
@@ -196,7 +200,7 @@ def hessian(f: Callable[..., Node], *inputs: Any) -> np.ndarray:
         )
     leaves, _ = _fresh_leaves(list(inputs), "hessian")
     out = np.zeros((n, n))
-    token = _grad_enabled.set(True)
+    token = _set_grad_mode(True)
     try:
         y = _call(f, leaves, "hessian")
         gs = grad(y, leaves, create_graph=True, allow_unused=True)
@@ -209,7 +213,7 @@ def hessian(f: Callable[..., Node], *inputs: Any) -> np.ndarray:
                     out[row] = np.concatenate([np.ravel(p.data) for p in parts])
                 row += 1
     finally:
-        _grad_enabled.reset(token)
+        _mode.reset(token)
     return out
 
 
@@ -276,7 +280,14 @@ def _raise_unused(i: int, x: Node, output: Node) -> None:
 
 
 def _raise_no_twin(node: Node) -> None:
-    rule = getattr(node._backward, "__qualname__", repr(node._backward))
+    if node._rule is None or type(node._rule).__name__ == "_Closure":  # made by hand, micrograd's way
+        raise NotImplementedError(
+            f"grad: op {node._op!r} was made by hand ({type(node).__name__}(data, _children, _op)) with "
+            f"{'no rule' if node._rule is None else 'a closure as its rule (out._backward = ...)'}; a closure "
+            f"adds floats and cannot build its gradient as a graph. backward() runs it; for grad(), write "
+            f"the op with the library's ops (its gradient then comes for free)"
+        )
+    rule = getattr(node._rule, "__qualname__", repr(node._rule))
     raise NotImplementedError(
         f"grad: op {node._op!r} has the derivative rule {rule} but no graph-building twin "
         f"{rule}_graph(out, g), so its gradient cannot be built as a graph; write the twin next "

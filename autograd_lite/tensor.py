@@ -2,7 +2,7 @@
 
 A ``Tensor`` node is a ``Value`` node whose ``data`` and ``grad`` are arrays: it records
 the nodes it came from (``_prev``, in argument order), the op's name (``_op``), the
-op's derivative rule (``_backward``), and, for ops with settings such as an axis or a
+op's derivative rule (``_rule``), and, for ops with settings such as an axis or a
 shape, those settings (``_ctx``). ``backward()`` uses the same topological sort as
 ``Value`` and runs each rule once, from the output back to the leaves::
 
@@ -110,7 +110,17 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
-from .engine import _check_flag, _grad_enabled, _restore_grads, _show, _twin_rules, gc_paused
+from .engine import (
+    _NO_CHILDREN,
+    _check_flag,
+    _micrograd_rule,
+    _mode,
+    _restore_grads,
+    _set_micrograd_rule,
+    _show,
+    _twin_rules,
+    gc_paused,
+)
 from .graph import topological_order
 from .tensor_checks import (
     _EXP_MAX,
@@ -153,7 +163,7 @@ class Tensor:
     """
 
     # Slots, not a __dict__, and no closure per node: as in Value.
-    __slots__ = ("data", "grad", "_prev", "_op", "_backward", "_ctx", "label", "requires_grad", "__weakref__")
+    __slots__ = ("data", "grad", "_prev", "_op", "_rule", "_ctx", "label", "requires_grad", "__weakref__")
 
     # numpy: `array + tensor` must not loop over the array making an object array; this
     # makes numpy hand every operator to Tensor's reflected method (__radd__, ...).
@@ -165,7 +175,7 @@ class Tensor:
     grad: Any
     _prev: Tuple["Tensor", ...]
     _op: str
-    _backward: Optional[Rule]
+    _rule: Optional[Rule]  # called as rule(node) by backward(); None for a leaf
     _ctx: Any
     label: Optional[str]
     requires_grad: bool
@@ -173,17 +183,28 @@ class Tensor:
     def __init__(
         self,
         data: Any,
+        _children: Sequence["Tensor"] = _NO_CHILDREN,
+        _op: str = "",
         *,
         requires_grad: bool = False,
         label: Optional[str] = None,
         dtype: Any = None,
     ) -> None:
-        """A leaf holding a copy of ``data`` as a float64 (or float32) array."""
+        """A leaf holding a copy of ``data`` as a float64 (or float32) array.
+
+        As ``Value``: ``Tensor(result, (x,), "myop")`` makes the result of an op by hand,
+        and ``out._backward = closure`` gives it its rule. In the closure, an input's
+        ``.grad`` is None until a part arrives: ``x.grad = part if x.grad is None else
+        x.grad + part``.
+        """
+        if _children is not _NO_CHILDREN or _op:  # an op's result, made by hand (as Value's)
+            _make_result(self, data, _children, _op, label, requires_grad, dtype)
+            return
         self.data = _as_float_array(data, "Tensor(...)", dtype)
         self.grad = None
         self._prev = ()
         self._op = ""
-        self._backward = None
+        self._rule = None
         self._ctx = None
         if label is not None and not isinstance(label, str):
             raise TypeError(f"Tensor(label=...): a label is a str, got {type(label).__name__} {_show(label)}")
@@ -191,6 +212,10 @@ class Tensor:
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"Tensor(requires_grad=...): expected True or False, got {_show(requires_grad)}")
         self.requires_grad = bool(requires_grad)
+
+    # micrograd's spelling, as for Value: `node._backward()` runs this node's rule once,
+    # and `out._backward = closure` installs a zero-argument closure as its rule.
+    _backward = property(_micrograd_rule, _set_micrograd_rule)
 
     # ------------------------------------------------------------------ reading
 
@@ -1099,10 +1124,17 @@ class Tensor:
                         kept.append((node, g))
                 running = True
                 _accumulate(self, seed)
-                for node in reversed(order):
-                    rule = node._backward
-                    if rule is not None and node.grad is not None:
-                        rule(node)
+                mode = _mode_now()
+                if type(mode) is bool:  # the usual loop
+                    for node in reversed(order):
+                        rule = node._rule
+                        if rule is not None and node.grad is not None:
+                            rule(node)
+                else:  # inside detect_anomaly(): each rule's parts are checked as it runs (anomaly.py)
+                    for node in reversed(order):
+                        rule = node._rule
+                        if rule is not None and node.grad is not None:
+                            mode.run_rule(rule, node)
             except BaseException as exc:
                 _restore_grads(order, kept, exc, node if running and node._prev else None, running)
                 raise
@@ -1110,7 +1142,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """A new constant leaf sharing this tensor's data, cut off from the graph."""
         out = _new(Tensor)
-        out.data, out.grad, out._prev, out._op, out._backward, out._ctx = self.data, None, (), "", None, None
+        out.data, out.grad, out._prev, out._op, out._rule, out._ctx = self.data, None, (), "", None, None
         out.label, out.requires_grad = self.label, False
         return out
 
@@ -1247,7 +1279,7 @@ def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
 # ---------------------------------------------------------------------- node makers
 
 _new = Tensor.__new__
-_recording = _grad_enabled.get  # bound once: called for every node made
+_mode_now = _mode.get  # bound once: called for every node made
 
 
 def _node(data: Any, op: str, rule: Rule, a: Tensor, b: Optional[Tensor] = None, ctx: Any = None) -> Tensor:
@@ -1256,23 +1288,81 @@ def _node(data: Any, op: str, rule: Rule, a: Tensor, b: Optional[Tensor] = None,
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     out.grad = None
     out.label = None
-    if (a.requires_grad or (b is not None and b.requires_grad)) and _recording():
+    needs_grad = a.requires_grad or (b is not None and b.requires_grad)
+    if needs_grad and _mode_now():  # the usual case: grad mode on (True), anomaly mode off
         out._prev = (a,) if b is None else (a, b)
         out._op = op
-        out._backward = rule
+        out._rule = rule
         out._ctx = ctx
         out.requires_grad = True
-    else:
-        out._prev, out._op, out._backward, out._ctx, out.requires_grad = (), "", None, None, False
+        return out
+    out._prev, out._op, out._rule, out._ctx, out.requires_grad = (), "", None, None, False
+    mode = _mode_now()  # True or False (no_grad()): a constant; else detect_anomaly() (anomaly.py)
+    if type(mode) is not bool and mode.watch(out, op, (a,) if b is None else (a, b), needs_grad):
+        out._prev, out._op, out._rule, out._ctx, out.requires_grad = (a,) if b is None else (a, b), op, rule, ctx, True
     return out
 
 
 def _node_n(data: np.ndarray, op: str, rule: Rule, parts: List[Tensor], ctx: Any) -> Tensor:
     """A node with any number of inputs (concatenate, stack)."""
     out = _const(data)
-    if any(t.requires_grad for t in parts) and _recording():
-        out._prev, out._op, out._backward, out._ctx, out.requires_grad = tuple(parts), op, rule, ctx, True
+    needs_grad = any(t.requires_grad for t in parts)
+    mode = _mode_now()
+    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
+        needs_grad = mode.watch(out, op, tuple(parts), needs_grad)
+    if needs_grad and mode is not False:
+        out._prev, out._op, out._rule, out._ctx, out.requires_grad = tuple(parts), op, rule, ctx, True
     return out
+
+
+def _make_result(node: Tensor, data: Any, children: Any, op: Any, label: Any, requires_grad: Any, dtype: Any) -> None:
+    """``Tensor(data, _children, _op)``: an op's result made by hand (see ``engine._make_result``).
+
+    ``data`` is the op's result: inf and nan are allowed, and it is copied as float64 (or
+    ``dtype``, or float32 data's own dtype).
+    """
+    if isinstance(children, str):
+        raise TypeError(
+            f"Tensor(data, {children!r}): the second argument is _children, the Tensors this one was "
+            f"computed from; for a label write Tensor(data, label={children!r})"
+        )
+    if not isinstance(children, (tuple, list)):
+        raise TypeError(
+            f"Tensor(data, _children=...): _children is a tuple of the Tensors this one was computed from, "
+            f"got {type(children).__name__}; write Tensor(result, (x,), 'myop')"
+        )
+    prev = tuple(children)
+    if not prev and not op:  # Tensor(x, ()): a leaf after all
+        Tensor.__init__(node, data, requires_grad=requires_grad, label=label, dtype=dtype)
+        return
+    for i, p in enumerate(prev):
+        if type(p) is not Tensor:
+            raise TypeError(f"Tensor(data, _children=...): child {i} is a {type(p).__name__}, not a Tensor")
+    if not isinstance(op, str):
+        raise TypeError(f"Tensor(data, _children, _op=...): the op's name is a str, got {type(op).__name__} {_show(op)}")
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"Tensor(label=...): a label is a str, got {type(label).__name__} {_show(label)}")
+    if requires_grad is not False:
+        raise TypeError(
+            "Tensor(data, _children, ...): a tensor computed from others requires grad when one of them "
+            "does (as every op's result); requires_grad=... is for leaves: leave it out"
+        )
+    if isinstance(data, Tensor) or _is_value(data):
+        raise TypeError(f"Tensor(data, _children, ...): data is the op's result as numbers (an array), got a {type(data).__name__}")
+    arr = np.asarray(data)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"Tensor(data, _children, ...): data must be real numbers, got a {arr.dtype} array")
+    target = np.dtype(dtype) if dtype is not None else (arr.dtype if arr.dtype in _FLOATS else np.dtype(np.float64))
+    if target not in _FLOATS:
+        raise TypeError(f"Tensor(data, _children, dtype=...): dtype {target} is not supported; use 'float64' or 'float32'")
+    node.data, node.grad, node.label, node._ctx = np.array(arr, dtype=target), None, label, None
+    needs_grad = any(p.requires_grad for p in prev)
+    mode = _mode_now()
+    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
+        needs_grad = mode.watch(node, op, prev, needs_grad)
+    elif mode is False:  # no_grad()
+        needs_grad = False
+    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
 
 
 def _accumulate(x: Tensor, g: Any) -> None:
@@ -1412,7 +1502,7 @@ def _shape_setting(shape: Any, where: str) -> Tuple[int, ...]:
 
 def _const(data: np.ndarray) -> Tensor:
     out = _new(Tensor)
-    out.data, out.grad, out._prev, out._op, out._backward, out._ctx = data, None, (), "", None, None
+    out.data, out.grad, out._prev, out._op, out._rule, out._ctx = data, None, (), "", None, None
     out.label, out.requires_grad = None, False
     return out
 

@@ -3,6 +3,7 @@
     git worktree add /tmp/base main
     python benchmarks/instructions.py /tmp/base            # W1, W1p, W2, W3a, W3b, W4 (~10 min)
     python benchmarks/instructions.py /tmp/base --only W2 W4
+    python benchmarks/instructions.py /tmp/base --only W2 --seeds 5   # the median of 5 hash seeds
 
 On a machine shared by several people, wall-clock medians move by tens of percent from
 run to run. Instruction counts do not: each workload runs under ``valgrind --tool=callgrind``
@@ -15,7 +16,12 @@ set-up is done (``gc.collect(); gc.disable()``), and hashing is fixed (PYTHONHAS
 With the collector on, when a full collection happens depends on how many objects the
 imports left alive (a few more functions in one checkout than the other): the same code
 then counts 5-15% apart from run to run. The collector's work follows from the number of
-objects alive, which ``run.py``'s W2 bytes/node (tracemalloc) compares exactly. torch is
+objects alive, which ``run.py``'s W2 bytes/node (tracemalloc) compares exactly.
+
+Fixed hashing makes a count repeatable, not representative: the same code counts a few
+percent apart under another hash seed (where dicts and the allocator put things differs),
+so a change of a few percent under one seed may be the seed's. ``--seeds N`` counts under
+seeds 0..N-1 and prints the median and the spread (max/min - 1) of each checkout. torch is
 not imported (no workload here uses it). Units: W2 one
 node (build + backward of run.py's graphs), W1 one demo step (run.py's MLP; W1p the same
 inside ``gc_paused()``, to count that context manager too), W3a/W3b one digits step (tensor_bench's
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 from typing import Dict, List, Optional
@@ -95,10 +102,10 @@ class _NoTorch:
         return None
 
 
-def instructions(checkout: str, workload: str, k: int) -> int:
+def instructions(checkout: str, workload: str, k: int, seed: int = 0) -> int:
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
                sys.executable, os.path.abspath(__file__), "--probe", checkout, workload, str(k)]
-    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": str(seed)})
     found = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
     if done.returncode != 0 or not found:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
@@ -110,6 +117,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("base", nargs="?", help="the checkout to compare against")
     parser.add_argument("--new", default=os.path.dirname(HERE), help="the checkout under test (default: this one)")
     parser.add_argument("--only", nargs="+", choices=list(SIZES), default=list(SIZES))
+    parser.add_argument("--seeds", type=int, default=1, help="count under hash seeds 0..N-1: medians and spreads")
     parser.add_argument("--probe", nargs=3, help=argparse.SUPPRESS)  # checkout workload k: used under valgrind
     args = parser.parse_args(argv)
     if args.probe:
@@ -119,15 +127,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.base is None:
         parser.error("give the base checkout")
     print(f"base: {os.path.abspath(args.base)}\nnew:  {os.path.abspath(args.new)}")
-    print("instructions per unit of work (callgrind, 2k units minus k units, over k)\n")
-    print(f"{'workload':<9} {'unit':<6} {'base':>14} {'new':>14} {'new/base':>9}")
+    seeds = list(range(max(1, args.seeds)))
+    print("instructions per unit of work (callgrind, 2k units minus k units, over k)"
+          + (f"; the median over hash seeds {seeds[0]}..{seeds[-1]}" if len(seeds) > 1 else "") + "\n")
+    spread_head = f" {'base spread':>12} {'new spread':>11}" if len(seeds) > 1 else ""
+    print(f"{'workload':<9} {'unit':<6} {'base':>14} {'new':>14} {'new/base':>9}" + spread_head)
     for workload in args.only:
         k, unit = SIZES[workload]
-        per: Dict[str, float] = {}
-        for who, checkout in (("base", args.base), ("new", args.new)):
-            path = os.path.abspath(checkout)
-            per[who] = (instructions(path, workload, 2 * k) - instructions(path, workload, k)) / k
-        print(f"{workload:<9} {unit:<6} {per['base']:>14,.0f} {per['new']:>14,.0f} {per['new'] / per['base']:>9.4f}", flush=True)
+        per: Dict[str, List[float]] = {"base": [], "new": []}
+        for seed in seeds:
+            for who, checkout in (("base", args.base), ("new", args.new)):
+                path = os.path.abspath(checkout)
+                per[who].append((instructions(path, workload, 2 * k, seed) - instructions(path, workload, k, seed)) / k)
+        b, n = statistics.median(per["base"]), statistics.median(per["new"])
+        spreads = (f" {max(per['base']) / min(per['base']) - 1:>11.1%} {max(per['new']) / min(per['new']) - 1:>10.1%}"
+                   if len(seeds) > 1 else "")
+        print(f"{workload:<9} {unit:<6} {b:>14,.0f} {n:>14,.0f} {n / b:>9.4f}" + spreads, flush=True)
     return 0
 
 

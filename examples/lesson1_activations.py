@@ -5,12 +5,15 @@
     python examples/lesson1_activations.py --fast     # small sizes (CI)
 
 Four pictures, each computed with this library's engines. (1) ReLU, sigmoid and tanh
-of w*x + b: w sets the steepness, b shifts the curve. (2) The 7-parameter network
+of w*x + b: w sets the steepness, b shifts the curve; and each one's first and second
+derivative, by the engine (a gradient of a gradient). (2) The 7-parameter network
 f(x) = s(w1*s(v1*x + a1) + w2*s(v2*x + a2) + b) that the notes fit to -x**2 by moving
 sliders; here the engine fits it. (3) The loss as a function of two of its weights,
 with several random starts and their gradient-descent paths: two equally good minima,
-and what the learning rate and stopping early do. (4) Gradient descent finds the mean
-of x = 3*randn(n) + 2, as long as the learning rate is below 2/n.
+and what the learning rate and stopping early do; the curvature there, from the engine's
+Hessian, says how large a learning rate may be. (4) Gradient descent finds the mean of
+x = 3*randn(n) + 2, as long as the learning rate is below 2/n: n is the loss's second
+derivative, computed by the engine.
 Figures are written to out/lesson1_activations/.
 """
 # %%
@@ -19,13 +22,15 @@ import matplotlib.pyplot as plt
 
 import nn
 import viz
-from autograd_lite import Tensor
+from autograd_lite import Tensor, Value, grad, hessian
 from viz import PARAM_NAMES  # ("v1", "v2", "a1", "a2", "w1", "w2", "b")
 from _lesson import Lesson, in_notebook
 
 # -- config: plain names; any of them can be set from the command line as --name=value
 seed = 1  # every random draw below starts from it
 activation_settings = ((1.0, 0.0), (3.0, 0.0), (1.0, 2.0), (-2.0, 1.0))  # (w, b) per panel
+curve_points = 201  # f, f', f'' of each activation at this many points of [-5, 5] (x = 0 among them)
+derivative_at = (-2.0, -1.0, 0.0, 1.0, 2.0)  # ...and logged at these
 # A first try with the sliders, in the order v1, v2, a1, a2, w1, w2, b: one hidden unit
 # rising (v1 > 0), one falling (v2 < 0), their sum a bump; the output sigmoid squashes it.
 hand_start = (2.0, -2.0, 1.0, 1.0, 4.0, 4.0, -5.0)
@@ -82,6 +87,51 @@ slopes = {name: [float(viz.activation_values(name, [c], w=w, b=b)[1][0])
           for name in ("sigmoid", "tanh")}
 lesson.log("activations", w=[w for w, _ in activation_settings], b=[b for _, b in activation_settings],
            centre=centres, sigmoid_slope=slopes["sigmoid"], tanh_slope=slopes["tanh"])
+
+# %% [markdown]
+# ### f, f' and f'', by the engine
+# `grad(a(x), x, create_graph=True)` returns a'(x) as a node, with the graph of how the
+# engine computed it (the activation's derivative rule, run with nodes); `grad` of that
+# node is a''(x). Nothing here is a formula: the curves are the engine's.
+#
+# What to see. The sigmoid's and tanh's f'' is 0 at x = 0, where f' peaks and f is
+# steepest; f'' is largest where f' rises fastest, and changes sign there: the curve bends
+# up, then down. ReLU is a straight line on each side of 0: f' is a step (0, then 1; 0 at
+# x = 0 itself, as PyTorch) and f'' = 0 everywhere. At the kink the true second
+# derivative would be an infinite spike; the engine, like PyTorch, says 0 there too.
+
+# %%
+def derivatives(name, xs):
+    """(f, f', f'') of activation `name` at each x in xs (3, len(xs)): f' = grad(f), f'' = grad(f')."""
+    out = np.empty((3, len(xs)))
+    for i, x0 in enumerate(xs):
+        x = Value(float(x0), label="x")
+        fx = getattr(x, name)()  # f(x)
+        (d1,) = grad(fx, x, create_graph=True)  # f'(x): a node, with the graph that computed it
+        (d2,) = grad(d1, x)  # f''(x): the gradient of that graph
+        out[:, i] = fx.data, d1.data, d2.data
+    return out
+
+
+xs_curve = np.linspace(-5.0, 5.0, curve_points)
+fig, axes = plt.subplots(1, 3, figsize=(15, 5.4), layout="constrained")
+for ax, name in zip(axes, ("relu", "sigmoid", "tanh")):
+    curves = derivatives(name, xs_curve)  # (3, curve_points)
+    for k, (ys, label) in enumerate(zip(curves, ("f(x)", "f'(x)", "f''(x)"))):
+        look = viz.style.series(k)  # blue solid o, vermillion dashed s, sky blue dash-dot ^
+        ax.plot(xs_curve, ys, lw=3, markevery=(8 * k, 25), ms=9, label=label, **look)
+    ax.axhline(0.0, color=viz.style.GREY, lw=1)
+    ax.set(xlabel="x", title=f"{name}(x) and its derivatives")
+    ax.grid(alpha=0.3)
+    at = derivatives(name, derivative_at)
+    i2 = np.argmax(curves[2]), np.argmin(curves[2])
+    lesson.log("derivatives", activation=name, at=derivative_at, f=at[0], f_prime=at[1], f_second=at[2],
+               points=curve_points, peak_x=xs_curve[i2[0]], peak=curves[2, i2[0]], trough_x=xs_curve[i2[1]],
+               trough=curves[2, i2[1]], largest_f_prime=curves[1].max(), largest_abs_f_second=np.abs(curves[2]).max())
+axes[0].set_ylim(-0.6, 2.6)  # relu grows without bound: keep its step readable
+fig.suptitle("the activations, their slopes f' and their curvatures f'', by grad(grad(...))")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
+lesson.save(fig, "activation_derivatives.png")
 
 # %%
 # In Jupyter: sliders for w and b and a dropdown of activations (a script has no sliders).
@@ -234,10 +284,16 @@ lesson.save(fig, "landscape.png")
 # curvatures are the eigenvalues lam of its Hessian; one step multiplies the distance
 # to the minimum along each eigenvector by (1 - lr lam), so descent settles only if
 # lr < 2 / lam_max (lesson 2 derives this). Above it, the runs end bouncing between two
-# points on either side of the minimum. The Hessian here: central differences of the
-# engine's gradient.
+# points on either side of the minimum. The Hessian here is the engine's: `hessian` takes
+# the gradient of each entry of the gradient (`grad` of the graph `grad` built). Central
+# differences of the gradient, the way to get it without second derivatives, check it.
 
 # %%
+minimum = best.path[-1]  # (2,): the lowest point any run reached
+H = hessian(lambda point: loss_two(point[0], point[1]), minimum)  # (2, 2): d2 L / dp dq at the minimum
+lam = np.linalg.eigvalsh(H)  # the curvatures, ascending
+
+
 def grad_two(point):
     """grad L at point (2,), by backward()."""
     p = Tensor(point, requires_grad=True)  # (2,)
@@ -245,13 +301,11 @@ def grad_two(point):
     return p.grad  # (2,)
 
 
-h = 1e-5
-minimum = best.path[-1]  # (2,)
-# row j: d grad / d point_j, by central differences along the unit vector e_j
-hessian = np.stack([(grad_two(minimum + h * e) - grad_two(minimum - h * e)) / (2 * h) for e in np.eye(2)])  # (2, 2)
-lam = np.linalg.eigvalsh((hessian + hessian.T) / 2)  # ascending
-lesson.log("curvature", p=float(minimum[0]), q=float(minimum[1]), loss=best.final_loss,
-           lam_min=float(lam[0]), lam_max=float(lam[1]), lr_limit=2 / float(lam[1]))
+h = 1e-5  # row j of the check: d grad / d point_j, by central differences along the unit vector e_j
+H_fd = np.stack([(grad_two(minimum + h * e) - grad_two(minimum - h * e)) / (2 * h) for e in np.eye(2)])
+lesson.log("curvature", p=float(minimum[0]), q=float(minimum[1]), loss=best.final_loss, hessian=H,
+           lam_min=float(lam[0]), lam_max=float(lam[1]), lr_limit=2 / float(lam[1]),
+           asymmetry=float(abs(H[0, 1] - H[1, 0])), central_difference_gap=float(np.abs(H - H_fd).max()))
 
 # %% [markdown]
 # The notes' questions, with the numbers logged above. Several optima: with a good
@@ -263,10 +317,13 @@ lesson.log("curvature", p=float(minimum[0]), q=float(minimum[1]), loss=best.fina
 # %% [markdown]
 # ## 4. Finding a mean by gradient descent
 # Data x = 3*randn(n) + 2 (true mean 2). The loss l(mu) = 1/2 sum_i (x_i - mu)**2 has
-# gradient l'(mu) = sum_i (mu - x_i) = n (mu - mean(x)), so one step of size lr moves
-# mu - mean(x) to (1 - lr n)(mu - mean(x)): descent finds the empirical mean when
-# |1 - lr n| < 1, i.e. lr < 2/n. With lr = 0.05 that holds for n = 5 and 10 but not
-# for n = 100, where each step overshoots 4 times further.
+# gradient l'(mu) = sum_i (mu - x_i) = n (mu - mean(x)) and second derivative l''(mu) = n:
+# each of the n terms curves by 1. So one step of size lr moves mu - mean(x) to
+# (1 - lr l'')(mu - mean(x)), and descent finds the empirical mean when |1 - lr l''| < 1,
+# i.e. lr < 2/l'' = 2/n. With lr = 0.05 that holds for n = 5 and 10 but not for n = 100,
+# where each step overshoots 4 times further. The engine computes l'' itself, as the
+# gradient of the gradient: `grad(l(mu), mu, create_graph=True)` is l'(mu) as a graph, and
+# `grad` of that is l''(mu).
 
 # %%
 def mean_loss(x):
@@ -291,16 +348,23 @@ for ax, n in zip(np.atleast_1d(axes), ns):
     mean = float(np.mean(x))
     path = viz.descend_1d(loss, mu0, lr=lr, steps=steps)  # (steps + 1,) each slope by backward()
     grad0 = viz.derivative(loss, mu0)[1]
+    mu = Value(mu0, label="μ")
+    (dl,) = grad(loss(mu), mu, create_graph=True)  # l'(mu) = sum(mu - x_i), as a graph
+    (d2l,) = grad(dl, mu)  # l''(mu): the gradient of the gradient
+    curvature = d2l.data
     mu_long, grad_long, steps_long = descend_until(loss, mu0, lr, tol, max_steps)
     lesson.log(
         "mean", n=n, lr=lr, steps=steps, mu0=mu0, mu=float(path[-1]), mean=mean, gap=float(path[-1]) - mean,
-        factor=1 - lr * n, grad_gap=grad0 - float(np.sum(mu0 - x)),  # engine vs the notes' sum(mu - x)
+        second_derivative=curvature, lr_limit=2 / curvature, below_limit=lr < 2 / curvature,
+        factor=1 - lr * curvature, grad_gap=grad0 - float(np.sum(mu0 - x)),  # engine vs the notes' sum(mu - x)
         long_steps=steps_long, long_mu=mu_long, long_gap=mu_long - mean, long_grad=grad_long,
         found=abs(grad_long) < tol,
     )
     # the steps: stars on a dotted line; the two means: a square and a diamond (the legend says which)
     viz.plot_descent_1d(loss, path, ax=ax, xlabel="μ", marks={"empirical mean": mean, "true mean": 2.0})
-    ax.set_title(f"n = {n}, η = {lr:g}:\ngap × {1 - lr * n:g} per step")
+    # (ℓ, not l: a sans-serif l looks like I)
+    ax.set_title(f"n = {n}: ℓ''(μ) = {curvature:g}, 2/ℓ'' = {2 / curvature:g}\n"
+                 f"η = {lr:g} {'<' if lr < 2 / curvature else '>'} 2/ℓ'': gap × {1 - lr * curvature:g} per step")
     ax.grid(alpha=0.3)
 lesson.save(fig, "mean_descent.png")
 

@@ -16,6 +16,7 @@ its diagnostic figure and number. Figures are written to out/lesson3_house_price
 """
 # %%
 import io
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 import nn
 import viz
 from _lesson import Lesson
-from autograd_lite import Tensor, Value, gradcheck, no_grad, numerical_grad
+from autograd_lite import AnomalyError, Tensor, Value, detect_anomaly, gradcheck, no_grad, numerical_grad
 
 # -- config: plain names; any of them can be set from the command line as --name=value
 seed = 0  # the initial weights (nn.MLP and nn.TensorMLP with one seed hold the same numbers)
@@ -439,20 +440,44 @@ lesson.save(fig, "dead_relus.png")
 # descent on a quadratic diverges once eta passes 2 / (its largest curvature): the loss
 # grows by a constant factor every epoch until it overflows; `nn.fit` stops at the
 # first non-finite loss and returns the history up to there.
+#
+# Where exactly did the numbers first stop being finite? fit's message says how to find
+# out: the model still holds the parameters the failing step started from, so run that
+# step once more inside `detect_anomaly()`. The first op whose result is inf while its
+# inputs were finite raises `AnomalyError`, naming the op and the line below that made
+# it. It is `*`: the square of a house's error, d * d inside `nn.half_sse`. The
+# predictions are still numbers, but the worst error has passed 1.3e154, and its square
+# does not fit in a float64 (the log line `anomaly` has the op, the line, the error).
 
 # %%
-runs = []
+runs, nets, messages = [], [], []
 for lr in lrs:
     net = nn.TensorMLP(2, [5, 1], activation="sigmoid", output_activation="linear", seed=seed)
     # An overflow to inf is what this demo shows: numpy need not warn about it, and
     # fit's own message goes to a buffer (the log line below reports it).
+    out = io.StringIO()
     with np.errstate(over="ignore", invalid="ignore"):
         h = nn.fit(net, nn.half_sse, (X, y), nn.SGD(net.parameters(), lr=lr), epochs=lr_epochs,
-                   log_every=0, progress=False, file=io.StringIO())
+                   log_every=0, progress=False, file=out)
     runs.append(h)
+    nets.append(net)
+    messages.append(out.getvalue())
     # Full batch: one step per epoch, so h.loss (per step) is the loss per epoch.
     lesson.log("learning_rate", lr=lr, epochs=h.steps, initial_loss=h.loss[0], final_loss=h.loss[-1],
                grew=h.loss[-1] > h.loss[0], stopped=h.stopped)
+
+for lr, h, net, message in zip(lrs, runs, nets, messages):
+    if h.stopped:  # the step fit stopped at, once more, watched
+        with np.errstate(over="ignore", invalid="ignore"), detect_anomaly():
+            try:
+                nn.half_sse(net(Tensor(X)), y).backward()
+            except AnomalyError as error:
+                found = error
+        with no_grad():
+            largest_error = float(np.abs(net(Tensor(X)).data[:, 0] - y).max())  # |y_pred - y|, the worst house
+        lesson.log("anomaly", lr=lr, step=h.steps + 1, fit_suggests=("detect_anomaly()" in message), op=found.op,
+                   phase=found.phase, file=Path(found.site.file).name, line=found.site.line,
+                   source=found.site.source, made=found.made, largest_error=largest_error)
 
 fig, ax = plt.subplots(figsize=(10, 6.5), layout="constrained")
 # per="step": fit's per-epoch mean (loss * batch size / batch size) overflows a moment

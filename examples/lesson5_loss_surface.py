@@ -11,6 +11,8 @@ every point of a grid and look at whole. We draw the test loss over W1, W2 in
 epoch. A real network has thousands of weights; the last part looks at a 1 -> 16 -> 16
 -> 1 network on a random plane through its trained weights (Li et al. 2018), on the
 line from its initial to its trained weights, and on the plane its training path spans.
+Last, the sharpness along both training paths: the largest eigenvalue of the training
+loss's Hessian, by power iteration on the engine's Hessian-vector products (`hvp`).
 Figures written to out/lesson5_loss_surface/.
 """
 # %%
@@ -21,6 +23,7 @@ import numpy as np
 
 import nn
 import viz
+from autograd_lite import Tensor, hessian, hvp
 from _lesson import Lesson
 
 # -- config: plain names; any of them can be set from the command line as --name=value
@@ -42,6 +45,10 @@ mlp_epochs = 20
 plane_n = 41  # random plane: plane_n x plane_n points over [-plane_span, plane_span]^2
 plane_span = 1.0
 plane_seed = 0
+power_seed = 0  # power iteration starts from a random unit vector drawn from this seed...
+power_tol = 1e-4  # ...and stops when |H v - lam v| <= power_tol * |lam|
+power_max_steps = 1000
+chunk = 2000  # H v of the training loss is summed over chunks of this many samples (small arrays: faster)
 lesson = Lesson(
     "lesson5_loss_surface",
     globals(),
@@ -281,6 +288,142 @@ viz.plot_contour(pca_plane, ax=ax_pca, levels=30, log=True, path=pca_path, label
 viz.plot_interpolation(line, ax=ax_line, log=True, names=("initial", "trained"))
 ax_line.set(ylabel="test loss (log scale)", title="the straight line\nfrom initial (t = 0) to trained (t = 1)")
 lesson.save(fig, "interpolation_and_pca.png")
+
+# %% [markdown]
+# ## Sharpness: the curvature along the path
+# How curved is the loss where training goes? The curvature along a direction is a second
+# derivative, and the largest one, the top eigenvalue lam_max of the Hessian, is called the
+# sharpness (Keskar et al. 2017; Cohen et al. 2021, "edge of stability"). It matters for the
+# step size, as in lesson 2: plain gradient descent with learning rate eta is stable on a
+# quadratic only while lam_max < 2/eta.
+#
+# With 321 parameters the Hessian has 103,041 entries; power iteration never forms it. From
+# a random unit vector v (seeded), repeat v <- Hv / |Hv| until Hv = lam v to a tolerance;
+# each Hv is one `hvp` (the gradient of <grad L, v>, on Tensor). The loss is the *training*
+# loss, the one SGD descends, over the whole training set: it is a mean, so H v is the
+# chunks' H v weighted by their sizes (the same number, in arrays small enough to be fast).
+# Both networks are written as functions of their weights (`mse_of` below, checked against
+# `nn.evaluate`). Checks: for the 2-weight network the whole 2 x 2 `hessian` at every point
+# (which also gives the smallest curvature lam_min), for the MLP the 321 x 321 `hessian` at
+# the end of training, and a second seed.
+
+# %%
+def mse_of(names, X, y):
+    """The network's MSE on (X, y) as a function of its parameters, given in `names` order:
+    Linear layers (h @ W.T + b) with tanh between them, as nn.TensorMLP(..., "tanh") computes."""
+    X, y = Tensor(X), Tensor(y[:, None])  # (N, 1), (N, 1): constants
+    layers = sorted({name.split(".")[0] for name in names}, key=int)  # "0", "2", "4": the Linear layers
+
+    def loss(*params):
+        p = dict(zip(names, params))
+        h = X
+        for k, layer in enumerate(layers):
+            h = h @ p[f"{layer}.weight"].T  # (N, nin) @ (nin, nout)
+            if f"{layer}.bias" in p:
+                h = h + p[f"{layer}.bias"]
+            if k < len(layers) - 1:
+                h = h.tanh()
+        return ((h - y) ** 2).mean()
+
+    return loss
+
+
+def chunked(names):
+    """[(loss on one chunk of the training set, its share of the samples)]: the training loss is their weighted sum."""
+    return [(mse_of(names, X_train[k:k + chunk], y_train[k:k + chunk]), len(X_train[k:k + chunk]) / len(X_train))
+            for k in range(0, len(X_train), chunk)]
+
+
+def sharpness(parts, params, seed):
+    """lam_max of the training loss's Hessian at params (a list of arrays), by power iteration on hvp.
+
+    Returns (lam, steps, residual). Power iteration finds the eigenvalue largest in absolute
+    value; the hessian() checks below confirm it is the largest here."""
+    shapes = [p.shape for p in params]
+    cuts = np.cumsum([p.size for p in params])[:-1]
+
+    def H_times(v):  # (n,) -> (n,): the chunks' H v, weighted
+        vs = [part.reshape(shape) for part, shape in zip(np.split(v, cuts), shapes)]
+        return sum(w * np.concatenate([h.ravel() for h in hvp(f, params, vs)]) for f, w in parts)
+
+    v = np.random.default_rng(seed).standard_normal(int(sum(p.size for p in params)))
+    v /= np.linalg.norm(v)
+    for step in range(1, power_max_steps + 1):
+        Hv = H_times(v)
+        lam = float(v @ Hv)  # the Rayleigh quotient
+        residual = float(np.linalg.norm(Hv - lam * v))
+        v = Hv / np.linalg.norm(Hv)
+        if residual <= power_tol * abs(lam):
+            break
+    return lam, step, residual
+
+
+def full_hessian(parts, params):
+    """The training loss's whole Hessian (n, n), by hessian(), summed over the chunks."""
+    return sum(w * hessian(f, *params) for f, w in parts)
+
+
+t0 = time.perf_counter()
+records = {}
+for label, hist, net, eta in (("1-1-1", history, model, lr), ("1-16-16-1", mlp_history, mlp, mlp_lr)):
+    parts = chunked(hist.param_names)  # the training loss, chunk by chunk
+    # the weights before training and after each epoch, as lists of arrays in hist.param_names order
+    points = [[hist.unflatten(vector)[name] for name in hist.param_names] for _, vector in hist.snapshots]
+    rows = np.array([sharpness(parts, params, power_seed) for params in points])  # (epochs + 1, 3): lam, steps, residual
+    end = points[-1]
+    record = dict(network=label, epochs=list(range(len(points))), lam_max=rows[:, 0],
+                  power_steps=rows[:, 1].astype(int), residual=rows[:, 2], seed=power_seed, tol=power_tol,
+                  other_seed_lam=sharpness(parts, end, power_seed + 1)[0],  # the same top, from another start
+                  two_over_lr=2 / eta, samples=len(X_train), chunks=len(parts),
+                  train_loss=float(sum(w * f(*[Tensor(a) for a in end]).data for f, w in parts)),
+                  evaluate_loss=nn.evaluate(net, nn.mse, (X_train, y_train))["loss"])
+    if label == "1-1-1":  # the whole 2 x 2 Hessian at every point: both curvatures
+        curv = np.array([np.linalg.eigvalsh(full_hessian(parts, params)) for params in points])  # ascending
+        record.update(W=[[float(w[0, 0]) for w in params] for params in points], lam_min=curv[:, 0],
+                      lam_max_hessian=curv[:, 1])
+    else:  # the whole 321 x 321 Hessian at the end of training
+        H_end = full_hessian(parts, end)
+        ends = np.linalg.eigvalsh((H_end + H_end.T) / 2)  # ascending
+        record.update(hessian_size=H_end.shape[0], end_lam_max_hessian=ends[-1], end_lam_min_hessian=ends[0],
+                      asymmetry=float(np.abs(H_end - H_end.T).max() / np.abs(H_end).max()))
+    records[label] = lesson.log("sharpness", **record)
+lesson.log("sharpness_time", seconds=round(time.perf_counter() - t0, 2))
+
+# %% [markdown]
+# Left, the 2-weight network under SGD: lam_max falls a little, from about 2.5 to 1.8, and
+# lam_min falls tenfold, towards 0: the valley floor that SGD creeps along is nearly flat
+# (W1 barely matters once tanh saturates). Both stay far below 2/eta = 200: this learning
+# rate is a hundred times more careful than stability requires, which is why the path
+# creeps. Right, the 1-16-16-1 MLP under Adam: lam_max grows by orders of magnitude as it
+# trains ("progressive sharpening", Cohen et al. 2021), far past 2/eta. Plain gradient
+# descent with this eta could not stay there; Adam can, because it divides each step by
+# its running gradient size, so its own limit is on that rescaled Hessian (Cohen et al.
+# 2022). Sharp regions are where a given learning rate stops being safe.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(16, 6.5), layout="constrained")
+small, big = records["1-1-1"], records["1-16-16-1"]
+axes[0].semilogy(small["epochs"], small["lam_max"], label="largest curvature, 2 weights (power iteration on hvp)",
+                 **viz.style.series(0))
+axes[0].semilogy(small["epochs"], small["lam_min"], label="smallest curvature, 2 weights (hessian)",
+                 **viz.style.series(2))
+axes[0].set_title(f"2 weights, SGD η = {lr:g}: the largest curvature\ngoes from {small['lam_max'][0]:.2f} to "
+                  f"{small['lam_max'][-1]:.2f}, far below 2/η")
+axes[1].semilogy(big["epochs"], big["lam_max"], label="largest curvature, 1-16-16-1 (power iteration on hvp)",
+                 **viz.style.series(1))
+axes[1].set_title(f"1-16-16-1 MLP, Adam η = {mlp_lr:g}: the largest curvature\n"
+                  f"grows {big['lam_max'][-1] / big['lam_max'][0]:.0f}-fold (progressive sharpening)")
+for ax, rec in zip(axes, (small, big)):
+    ax.axhline(rec["two_over_lr"], color="k", linestyle=(0, (1, 2)), lw=2.5,
+               label=f"2/η = {rec['two_over_lr']:g}: plain gradient descent's limit")
+    ax.set(xlabel="epoch (0 = before training)", ylabel="curvature of the training loss\n(log scale)")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.grid(alpha=0.3, which="both")
+handles, labels = axes[0].get_legend_handles_labels()
+more = axes[1].get_legend_handles_labels()
+fig.legend(handles[:2] + more[0][:1] + handles[2:], labels[:2] + more[1][:1] + labels[2:], loc="outside lower center",
+           ncols=2)
+lesson.save(fig, "sharpness.png")
 
 # %%
 lesson.finish()

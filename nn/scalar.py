@@ -8,7 +8,13 @@ draw. A neuron computes
 a layer is ``nout`` neurons reading the same inputs, and an MLP is layers in a row.
 ``Layer`` and ``MLP`` always return a list, also for one output (micrograd returns a bare
 Value there, which is why its ``MLP(2, [16, 1, 1])`` crashes: the next layer zips over
-a Value). ``Neuron`` returns one Value.
+a Value): one shape for every width, which the losses, ``fit`` and the drawings rely on.
+From micrograd's ``(n(x) - y)**2``, write ``(n(x)[0] - y)**2``. ``Neuron`` returns one Value.
+
+micrograd's spellings work too: ``nonlin=True`` (ReLU) or ``nonlin=False`` (linear) for
+``activation=`` (on ``MLP``, for the hidden layers, as micrograd's MLP makes them), and a
+neuron's ``.w`` and ``.b`` are its ``weight`` and ``bias``. micrograd's network from the
+same numbers: ``MLP(2, [16, 16, 1], nonlin=True, init="uniform")``.
 
 The lecture networks, exactly:
 
@@ -54,6 +60,28 @@ def _activation(name: str, where: str, what: str = "activation") -> Optional[Cal
     return ACTIVATIONS[_check_activation(where, what, name, list(ACTIVATIONS))]
 
 
+class _Default(str):
+    """A default argument's value that can be told from the same value passed explicitly."""
+
+
+# The default activation: "tanh", marked so that nonlin= can tell "not given" from "tanh".
+_TANH = _Default("tanh")
+
+
+def _nonlin(activation: str, nonlin: Optional[bool], where: str) -> str:
+    """The activation's name, given as ``activation=`` or as micrograd's ``nonlin=`` (True: ReLU)."""
+    if isinstance(activation, bool):  # micrograd's Neuron(nin, False): its second argument is nonlin
+        raise TypeError(
+            f"{where}: got activation={activation!r}; micrograd's nonlin is a keyword here: "
+            f"nonlin={activation!r} (or activation={'relu' if activation else 'linear'!r})"
+        )
+    if nonlin is None:
+        return str(activation) if activation is _TANH else activation
+    if activation is not _TANH:
+        raise TypeError(f"{where}: give activation= or micrograd's nonlin=, not both (nonlin=True is activation='relu')")
+    return "relu" if flag(nonlin, "nonlin", where) else "linear"
+
+
 def _as_inputs(x: Sequence[Union[float, Value]], nin: int, where: str) -> List[Value]:
     """One sample as Values: numbers become constants once, so neurons share them."""
     if isinstance(x, Value) or not hasattr(x, "__len__"):
@@ -76,14 +104,18 @@ class Neuron(Module):
     def __init__(
         self,
         nin: int,
-        activation: str = "tanh",
+        activation: str = _TANH,
         bias: bool = True,
         *,
         init: Union[str, Scheme] = "default",
         seed: Seed = None,
+        nonlin: Optional[bool] = None,
         _weights: Optional[Tuple[np.ndarray, Optional[float]]] = None,
     ) -> None:
+        """``activation``: "tanh" (default), "relu", "sigmoid", "leaky_relu" or "linear";
+        or micrograd's ``nonlin=True`` (ReLU) / ``nonlin=False`` (linear) instead."""
         _check_sizes("Neuron", nin=nin)
+        activation = _nonlin(activation, nonlin, "Neuron")
         bias = flag(bias, "bias", "Neuron")
         self._act = _activation(activation, "Neuron")
         self.activation = activation
@@ -92,8 +124,19 @@ class Neuron(Module):
             w, b = draw(1, nin, init=init, bias=bias, seed=seed, where="Neuron")
             _weights = (w[0], None if b is None else float(b[0]))
         row, b0 = _weights
-        self.weight: List[Value] = [Value(float(v), f"weight[{k}]") for k, v in enumerate(row)]
-        self.bias: Optional[Value] = Value(b0, "bias") if b0 is not None else None
+        self.weight: List[Value] = [Value(float(v), label=f"weight[{k}]") for k, v in enumerate(row)]
+        self.bias: Optional[Value] = Value(b0, label="bias") if b0 is not None else None
+
+    # micrograd's names for the same Values
+    @property
+    def w(self) -> List[Value]:
+        """micrograd's name for ``weight``."""
+        return self.weight
+
+    @property
+    def b(self) -> Optional[Value]:
+        """micrograd's name for ``bias``."""
+        return self.bias
 
     def forward(self, x: Sequence[Union[float, Value]]) -> Value:
         return self._forward(_as_inputs(x, self.nin, "Neuron"))
@@ -124,14 +167,17 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: str = "tanh",
+        activation: str = _TANH,
         bias: bool = True,
         *,
         init: Union[str, Scheme] = "default",
         bias_init: Union[None, str, Scheme] = None,
         seed: Seed = None,
+        nonlin: Optional[bool] = None,
     ) -> None:
+        """``activation`` as for ``Neuron`` (default "tanh"), or micrograd's ``nonlin=``."""
         _check_sizes("Layer", nin=nin, nout=nout)
+        activation = _nonlin(activation, nonlin, "Layer")
         bias = flag(bias, "bias", "Layer")
         _activation(activation, "Layer")
         # Each weight is a Value of ~100 bytes (with its float), not 8: say so before drawing.
@@ -184,14 +230,18 @@ class MLP(Module):
         self,
         nin: int,
         nouts: Sequence[int],
-        activation: str = "tanh",
+        activation: str = _TANH,
         output_activation: str = "linear",
         bias: bool = True,
         *,
         init: Union[str, Scheme] = "default",
         bias_init: Union[None, str, Scheme] = None,
         seed: Seed = None,
+        nonlin: Optional[bool] = None,
     ) -> None:
+        """Hidden layers use ``activation`` (default "tanh"; or micrograd's ``nonlin=True``,
+        ReLU), the last layer ``output_activation`` (default "linear", as micrograd's)."""
+        activation = _nonlin(activation, nonlin, "MLP")
         _activation(activation, "MLP")
         _activation(output_activation, "MLP", "output_activation")
         bias = flag(bias, "bias", "MLP")

@@ -951,10 +951,19 @@ def _stop_report(problem: Tuple[str, str, bool], epoch: int, step: int, lr: floa
         f"now holds inf or nan; the history holds the {step - 1} steps before it. nn's optimizers "
         f"check every update first."
     )
+    # The loss or a gradient went non-finite inside the graph: anomaly mode finds the op.
+    # (An update that overflows happens in the optimizer, outside any graph: no hint there.)
+    where = (
+        f" To find the op where the numbers first became inf or nan, and the line of your code "
+        f"that made it, run this step again inside `with autograd_lite.detect_anomaly():`"
+        f"{' (the model still holds the parameters it started from)' if undone else ''}: "
+        f"loss_fn(model(X), y).backward() on this step's batch raises at that op."
+        if kind != "update" else ""
+    )
     message = (
         f"fit: stopped at epoch {epoch}, step {step}: {why}, so training diverged{data}. {model} "
         f"Likely fixes: lower the learning rate{smaller}; check the inputs and targets for nan, inf "
-        f"or huge values; standardize the data (zero mean, unit variance per column)."
+        f"or huge values; standardize the data (zero mean, unit variance per column).{where}"
     )
     return stopped, message
 

@@ -1,6 +1,7 @@
 """Regenerate the README's gallery: run the examples, copy their best figures to docs/gallery/.
 
     python scripts/gallery.py            # run every example (default mode), copy, rewrite the README section
+    python scripts/gallery.py --only lesson0_engine   # run those examples only; the others' figures stay
     python scripts/gallery.py --check    # exit 1 if the README's gallery and docs/gallery/ disagree with GALLERY
 
 The figures are committed, so the README shows them without anyone running anything;
@@ -34,6 +35,11 @@ GALLERY: Dict[str, List[Tuple[str, str]]] = {
         ("backward/backward.gif", "backward, one local rule per frame"),
         ("mlp_layers.svg", "micrograd's 2-16-16-1 MLP on one sample, collapsed to its layers"),
         ("training.png", "hinge loss and accuracy; the decision boundary on the moons"),
+    ],
+    "lesson0_engine": [
+        ("function.png", "the slope of f by a difference quotient: as h shrinks, floating point wins"),
+        ("L_by_hand.svg", "L = (a*b + c) * f by hand: each edge's local derivative, each value's gradient"),
+        ("training.png", "the lecture's MLP, with zero_grad and without it (its bug, replayed on purpose)"),
     ],
     "lesson1_activations": [
         ("network_fit.png", "the 7-parameter sigmoid network, fitted to -x**2 by the engine"),
@@ -95,9 +101,9 @@ def _copy(src: Path, dst: Path) -> None:
         im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(dst, optimize=True)
 
 
-def run_examples(out: Path) -> None:
+def run_examples(out: Path, examples: List[str]) -> None:
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    for example in GALLERY:
+    for example in examples:
         print(f"running examples/{example}.py ...", flush=True)
         subprocess.run([sys.executable, str(ROOT / "examples" / f"{example}.py"), "--out", str(out / example)],
                        check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
@@ -128,19 +134,24 @@ def check() -> List[str]:
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=list(GALLERY), help="run these examples only; keep the others' figures")
     args = parser.parse_args(argv)
     if args.check:
         problems = check()
         for p in problems:
             print(p, file=sys.stderr)
         return 1 if problems else 0
+    examples = args.only or list(GALLERY)
     with tempfile.TemporaryDirectory() as tmp:
-        run_examples(Path(tmp))
-        if DOCS.exists():
+        run_examples(Path(tmp), examples)
+        if args.only is None and DOCS.exists():
             shutil.rmtree(DOCS)
-        DOCS.mkdir(parents=True)
-        for example, picks in GALLERY.items():
-            for f, _ in picks:
+        for example in examples:  # (with --only, that example's old figures only)
+            for old in DOCS.glob(f"{example}-*") if DOCS.exists() else []:
+                old.unlink()
+        DOCS.mkdir(parents=True, exist_ok=True)
+        for example in examples:
+            for f, _ in GALLERY[example]:
                 _copy(Path(tmp) / example / f, DOCS / gallery_name(example, f))
     text = README.read_text()
     if START in text and END in text:

@@ -284,7 +284,7 @@ def test_node_is_small() -> None:
     v = Value(1.0) * 2.0
     assert not hasattr(v, "__dict__")
     assert sys.getsizeof(v) <= 104  # 8 slots + object header
-    assert v._backward is (Value(3.0) * 4.0)._backward  # one shared rule per op, no closures
+    assert v._rule is (Value(3.0) * 4.0)._rule  # one shared rule per op, no closures
 
 
 def test_repr_and_label() -> None:

@@ -2,7 +2,10 @@
 
 The script runs once (``--fast``); each test reads one claim from its summary.json and
 checks it against a computation of its own: the notes' data regenerated with numpy's
-global seed, ``np.linalg.lstsq``, the eigenvalues of X^T X, and central differences.
+global seed, ``np.linalg.lstsq``, the eigenvalues of X^T X, the notes' update iterated in
+numpy, and central differences. The second-order claims (the engine's Hessian and its
+power iteration, the threshold 2/L, the Newton step, the graph of f' and its backward
+frames, measured as projected) are checked the same way.
 """
 
 import numpy as np
@@ -11,7 +14,8 @@ import pytest
 from example_runner import event, events, figure_problems, run_example
 
 NAME = "lesson2_least_squares"
-FIGURES = {"function.png", "log_loss.png", "beta_path.png", "lr_panel.png", "surface3d.png", "line_fit.gif", "fit.png"}
+FIGURES = {"function.png", "derivative_graph.svg", "log_loss.png", "threshold.png", "beta_path.png", "lr_panel.png",
+           "surface3d.png", "line_fit.gif", "fit.png"}
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +111,114 @@ def test_critical_learning_rate_lies_between(summary, notes_data):
 
 
 def test_figures_are_written(summary):
-    assert set(summary["files"]) == FIGURES
+    top = {f for f in summary["files"] if "/" not in f}
+    assert top == FIGURES
+    frames = event(summary, "second_derivative")["frames"]
+    assert set(summary["files"]) - top == (
+        {f"derivative_backward/frame_{k:03d}.svg" for k in range(1, frames + 1)}
+        | {"derivative_backward/backward.html", "derivative_backward/backward.gif"}
+    )
     assert (summary["out"] / "line_fit.gif").stat().st_size < 1_000_000
+
+
+# ---------------------------------------------------------------------- second order: the engine's curvature
+
+
+def test_the_derivative_is_a_graph_and_its_backward_pass_gives_f_second(summary):
+    rec = event(summary, "second_derivative")
+    x = rec["x"]
+    assert x == summary["config"]["x_tangent"]
+    assert rec["f_prime"] == 6 * x - 4  # exact: small integers in floating point
+    assert rec["f_second"] == 6.0  # d/dx (6x - 4), by grad() of the graph of f'
+    assert rec["frames_x_grad"] == 6.0  # the same, by the frames' simulated backward pass
+    assert rec["x_grad"] == 0.0  # grad() wrote no .grad field
+    # -4 + 3 * (2 * x ** 1): the power rule's twin, two products, the sum of the two terms
+    assert rec["ops"] == ["**", "*", "*", "+"] and rec["frames"] == len(rec["ops"])
+    assert rec["nodes"] == 9  # x, four constants (1, 2, 3, -4) and the four results
+
+
+def test_the_derivative_graph_and_its_frames_read_from_the_back_row(summary):
+    import html
+
+    from viz.legibility import measure_svg
+
+    out = summary["out"]
+    svg = (out / "derivative_graph.svg").read_text()
+    text = html.unescape(svg)
+    assert "f'(x)" in text and "data -16.0000" in text  # the derivative at x = -2 ...
+    assert "grad 6.0000" in text  # ... and d f'(x) / dx = f''(x), simulated, in x's cell
+    pictures = {"derivative_graph.svg": svg}
+    for k in range(1, event(summary, "second_derivative")["frames"] + 1):
+        name = f"derivative_backward/frame_{k:03d}.svg"
+        pictures[name] = (out / name).read_text()
+    for name, picture in pictures.items():  # fitted to 1920 x 1080, as projected
+        m = measure_svg(picture)
+        assert m.smallest_px >= 18 and m.median_px >= 24, (name, m.summary())
+        assert m.lowest_contrast >= 4.5, (name, m.summary())
+    page = (out / "derivative_backward" / "backward.html").read_text()
+    assert page.count("<svg") >= event(summary, "second_derivative")["frames"]  # every frame inlined
+    assert (out / "derivative_backward" / "backward.gif").read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+
+
+def test_L_by_hessian_and_by_power_iteration_on_hvp_is_the_top_eigenvalue_of_XtX(summary, notes_data):
+    X, _ = notes_data
+    XtX = X.T @ X
+    eig = np.linalg.eigvalsh(XtX)
+    rec = event(summary, "curvature")
+    c = summary["config"]
+    assert rec["hessian_of"] == "0.5||y-X*beta||^2"
+    np.testing.assert_allclose(rec["hessian"], XtX, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(rec["hessian_full"], 2 * XtX, rtol=1e-12, atol=1e-12)  # without the half: twice
+    assert rec["L_hessian"] == pytest.approx(eig[-1], rel=1e-12)
+    assert rec["smallest"] == pytest.approx(eig[0], rel=1e-10)
+    assert rec["L_power"] == pytest.approx(eig[-1], rel=1e-12)
+    assert rec["L_eigvalsh"] == pytest.approx(eig[-1], rel=1e-12)
+    assert rec["power_seed"] == c["power_seed"]
+    assert rec["power_residual"] <= c["power_tol"] * rec["L_power"]  # stopped because it converged ...
+    assert rec["power_steps"] < c["power_max_steps"]  # ... not because it ran out of steps
+    crit = event(summary, "critical")
+    assert crit["L"] == rec["L_power"] and crit["two_over_L"] == pytest.approx(2 / eig[-1], rel=1e-12)
+    # the lesson's three etas straddle it: two below, one above
+    assert c["eta"] < c["eta_compare"] < crit["two_over_L"] < c["eta_bad"]
+
+
+def test_the_sweep_of_etas_breaks_down_exactly_at_two_over_L(summary, notes_data):
+    X, y = notes_data
+    rec = event(summary, "threshold")
+    c = summary["config"]
+    etas = np.array(rec["etas"])
+    assert {c["eta"], c["eta_compare"], c["eta_bad"]} <= set(rec["etas"])
+    lo, hi, count = c["sweep_etas"]
+    assert len(etas) >= count and etas.min() == lo and etas.max() == hi
+    # The same descent in numpy: beta <- beta - eta (X^T X beta - X^T y), the notes' update.
+    start = np.array(rec["start"])
+    assert rec["start_loss"] == pytest.approx(0.5 * np.sum((y - X @ start) ** 2), rel=1e-12)
+    for e, logged in zip(etas, rec["loss_after"]):
+        beta = start.copy()
+        for _ in range(rec["steps"]):
+            beta = beta - e * (X.T @ (X @ beta) - X.T @ y)
+        assert logged == pytest.approx(0.5 * np.sum((y - X @ beta) ** 2), rel=1e-8), e
+    after = np.array(rec["loss_after"])
+    two_over_L = 2 / np.linalg.eigvalsh(X.T @ X)[-1]
+    np.testing.assert_array_equal(after < rec["start_loss"], etas < two_over_L)  # closer below 2/L, further above
+    assert rec["largest_converging"] < two_over_L < rec["smallest_diverging"]
+    assert after[etas > two_over_L].min() > 10 * rec["start_loss"]  # not a wobble: it explodes
+
+
+def test_one_newton_step_lands_on_the_least_squares_solution(summary, notes_data):
+    X, y = notes_data
+    beta_hat = np.linalg.lstsq(X, y, rcond=None)[0]
+    rec = event(summary, "newton")
+    start = np.array(rec["start"])
+    assert rec["start"] == list(summary["config"]["start"])
+    g = X.T @ (X @ start) - X.T @ y  # the half loss's gradient at the start
+    np.testing.assert_allclose(rec["gradient"], g, rtol=1e-12)
+    np.testing.assert_allclose(rec["beta"], start - np.linalg.solve(X.T @ X, g), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(rec["beta"], beta_hat, rtol=0, atol=1e-10)
+    assert rec["distance"] < 1e-10
+    assert rec["loss"] == pytest.approx(0.5 * np.sum((y - X @ beta_hat) ** 2), rel=1e-12)
+    # gradient descent, after its 1000 steps, is still a million times further away
+    assert rec["gd_steps"] == 1000 and rec["gd_distance"] > 1e6 * rec["distance"]
 
 
 def test_every_figure_follows_the_lecture_rules(summary):

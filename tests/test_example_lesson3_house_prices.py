@@ -141,6 +141,25 @@ def test_too_large_learning_rate_diverges_and_fit_stops(summary):
         assert r["stopped"] is None and r["final_loss"] < r["initial_loss"]
 
 
+def test_detect_anomaly_names_the_op_and_the_line_where_the_loss_first_overflowed(summary):
+    """fit's message says to re-run the step under detect_anomaly(); the lesson does, and
+    the error names the square of the error (d * d) and the lesson's own line."""
+    from pathlib import Path
+
+    big = max(events(summary, "learning_rate"), key=lambda r: r["lr"])
+    rec = event(summary, "anomaly")
+    assert rec["lr"] == big["lr"] and rec["step"] == big["epochs"] + 1 and rec["fit_suggests"] is True
+    assert rec["op"] == "*" and rec["phase"] == "forward" and rec["made"] == "inf"
+    script = (Path(__file__).resolve().parent.parent / "examples" / f"{NAME}.py").read_text().splitlines()
+    watched = [i + 1 for i, text in enumerate(script) if text.strip() == "nn.half_sse(net(Tensor(X)), y).backward()"
+               and any("detect_anomaly()" in above for above in script[i - 3:i])]  # the step, inside the block
+    assert rec["file"] == f"{NAME}.py" and [rec["line"]] == watched and rec["source"] == script[watched[0] - 1].strip()
+    # the worst error is a float, its square is not: the first overflow is that square
+    largest = np.finfo(np.float64).max
+    assert np.sqrt(largest) < rec["largest_error"] < largest
+    assert big["final_loss"] < largest  # the step before was still finite
+
+
 def test_figures_written(summary):
     assert set(summary["files"]) == {
         "loss.png", "predictions.png", "gradient_flow.png", "saturation.png", "dead_relus.png", "learning_rates.png",

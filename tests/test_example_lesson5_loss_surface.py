@@ -3,7 +3,8 @@
 The data are rebuilt here from the notes' recipe (np.random.seed(42) style), and every
 loss the example claims for the 2-weight network f(x) = W2 tanh(W1 x) is recomputed with
 plain numpy: the surface at the start, the whole grid's lowest point, and the SGD path
-itself (mini-batch SGD with the derivatives written out, over the same batches).
+itself (mini-batch SGD with the derivatives written out, over the same batches). The
+sharpness along that path is checked against the 2 x 2 Hessian differentiated by hand.
 """
 
 import math
@@ -16,7 +17,7 @@ from example_runner import event, figure_problems, run_example
 
 NAME = "lesson5_loss_surface"
 FIGURES = {"data.png", "surface_path.png", "sgd_loss_and_fit.png", "mlp_fit.png", "random_plane.png",
-           "interpolation_and_pca.png"}
+           "interpolation_and_pca.png", "sharpness.png"}
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +141,77 @@ def test_the_pca_directions_explain_the_path(summary):
     first, second = pca["explained"]
     assert 1.0 >= first >= second > 0.0 and first + second <= 1.0 + 1e-12
     assert pca["points"] == summary["config"]["mlp_epochs"] + 1  # before training, then each epoch
+
+
+def hessian_numpy(w1, w2, X, y):
+    """The 2 x 2 Hessian of L = mean((w2 tanh(w1 x) - y)^2), differentiated by hand."""
+    x = X[:, 0]
+    t = np.tanh(w1 * x)
+    r = w2 * t - y  # the residuals
+    s = 1 - t**2  # tanh'
+    h11 = 2 * np.mean(w2**2 * s**2 * x**2 - 2 * r * w2 * t * s * x**2)  # d2L/dw1^2
+    h12 = 2 * np.mean(s * x * (w2 * t + r))  # d2L/dw1 dw2
+    h22 = 2 * np.mean(t**2)  # d2L/dw2^2
+    return np.array([[h11, h12], [h12, h22]])
+
+
+def _power_iteration_converged(rec, c):
+    assert rec["seed"] == c["power_seed"] and rec["tol"] == c["power_tol"]
+    assert max(rec["power_steps"]) < c["power_max_steps"]  # every point converged, none ran out of steps
+    assert all(r <= c["power_tol"] * lam for r, lam in zip(rec["residual"], rec["lam_max"]))
+    assert rec["other_seed_lam"] == pytest.approx(rec["lam_max"][-1], rel=1e-6)  # another start: the same top
+    assert rec["train_loss"] == pytest.approx(rec["evaluate_loss"], rel=1e-12)  # mse_of is the model's own loss
+    assert rec["chunks"] == math.ceil(rec["samples"] / c["chunk"])
+
+
+def test_the_two_weight_networks_sharpness_is_the_top_eigenvalue_of_its_hessian(summary, data):
+    c = summary["config"]
+    X_train, _, y_train, _ = data
+    rec = event(summary, "sharpness", network="1-1-1")
+    assert rec["samples"] == len(X_train) and rec["epochs"] == list(range(c["epochs"] + 1))
+    _power_iteration_converged(rec, c)
+    assert rec["two_over_lr"] == 2 / c["lr"]
+
+    # The points: before training and after each epoch of the same SGD, written out in numpy.
+    w1 = w2 = c["w_start"]
+    points = [(w1, w2)]
+    batches = nn.Batches(X_train, y_train, batch_size=c["batch_size"], seed=c["batch_seed"])
+    for _ in range(c["epochs"]):
+        for Xb, yb in batches:
+            h = np.tanh(w1 * Xb[:, 0])
+            r = 2 * (w2 * h - yb) / len(yb)
+            w1, w2 = w1 - c["lr"] * np.sum(r * w2 * (1 - h**2) * Xb[:, 0]), w2 - c["lr"] * np.sum(r * h)
+        points.append((w1, w2))
+    np.testing.assert_allclose(rec["W"], points, rtol=1e-9, atol=1e-12)
+
+    for k, (a, b) in enumerate(points):  # the curvatures, by the hand-derived Hessian on the training set
+        lam = np.linalg.eigvalsh(hessian_numpy(a, b, X_train, y_train))
+        assert rec["lam_max"][k] == pytest.approx(lam[1], rel=1e-6), k  # power iteration on hvp
+        assert rec["lam_max_hessian"][k] == pytest.approx(lam[1], rel=1e-10), k  # hessian()
+        assert rec["lam_min"][k] == pytest.approx(lam[0], rel=1e-9), k
+    assert rec["train_loss"] == pytest.approx(mse_numpy(w1, w2, X_train, y_train), rel=1e-10)
+    # What the lesson says: a bowl all along, both curvatures falling, far below SGD's limit 2/eta.
+    assert min(rec["lam_min"]) > 0
+    assert rec["lam_max"][-1] < rec["lam_max"][0] and rec["lam_min"][-1] < rec["lam_min"][0]
+    assert max(rec["lam_max"]) < rec["two_over_lr"] / 50
+
+
+def test_the_mlp_sharpens_past_two_over_eta_and_power_iteration_finds_the_hessians_top(summary, data):
+    c = summary["config"]
+    rec = event(summary, "sharpness", network="1-16-16-1")
+    assert rec["epochs"] == list(range(c["mlp_epochs"] + 1)) and rec["samples"] == len(data[0])
+    _power_iteration_converged(rec, c)
+    assert rec["two_over_lr"] == 2 / c["mlp_lr"]
+    # the whole 321 x 321 Hessian at the end of training, by hessian(): symmetric, and its top is
+    # the power iteration's; its bottom is negative but smaller in size (so the largest |eigenvalue|,
+    # which power iteration finds, is the largest eigenvalue)
+    assert rec["hessian_size"] == event(summary, "mlp")["params"] == 321
+    assert rec["asymmetry"] < 1e-12
+    assert rec["lam_max"][-1] == pytest.approx(rec["end_lam_max_hessian"], rel=1e-6)
+    assert -rec["end_lam_max_hessian"] < rec["end_lam_min_hessian"] < 0
+    # progressive sharpening: the top curvature grows tenfold and more, past plain descent's 2/eta
+    assert rec["lam_max"][-1] > 10 * rec["lam_max"][0]
+    assert rec["lam_max"][0] < rec["two_over_lr"] < rec["lam_max"][-1]
 
 
 def test_every_figure_follows_the_lecture_rules(summary):

@@ -70,7 +70,7 @@ def make_params(kinds, rng):
     out = []
     for i, kind in enumerate(kinds):
         if kind == "value":
-            out.append(Value(float(rng.normal()), f"v{i}"))
+            out.append(Value(float(rng.normal()), label=f"v{i}"))
         else:
             dtype = np.float32 if kind == "f32" else np.float64
             out.append(Tensor(rng.normal(size=(2, 3)), requires_grad=True, label=f"t{i}", dtype=dtype))
@@ -140,7 +140,7 @@ def test_an_optimizer_step_that_raises_changes_nothing(opt, kinds, bad_index, ba
 def test_non_finite_update_is_refused_before_any_parameter_moves():
     # The case: fit said "stopped at the last good step" with -inf in the model,
     # because lr * grad overflowed in an update nothing checked.
-    a, b = Value(1.0, "a"), Value(1e308, "b")
+    a, b = Value(1.0, label="a"), Value(1e308, label="b")
     a.grad, b.grad = 1.0, -1e308
     opt = nn.SGD([a, b], lr=10.0)
     with pytest.raises(nn.optim.NonFiniteError, match=r"updating parameter 1 \(label 'b'\) would put inf or nan into it"):
@@ -378,7 +378,7 @@ def snapshot_grads(root):
 @settings(max_examples=150)
 def test_a_value_backward_that_raises_midway_changes_nothing(program, which, accumulate):
     leaves, steps = program
-    xs = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
+    xs = [Value(x, label=f"x{i}") for i, x in enumerate(leaves)]
     # A log node in the first input of the root, so that the depth-first sort emits it
     # first and its rule runs last: every other rule has written its grads when it fails.
     z = xs[which % len(xs)] * xs[which % len(xs)] + 2.0  # >= 2: log is defined when the graph is built
@@ -430,7 +430,7 @@ def test_accumulate_with_a_wrong_shaped_leaf_grad_changes_nothing():
 
 
 def test_value_leaf_grads_that_are_not_numbers_are_refused_first():
-    a = Value(1.0, "a")
+    a = Value(1.0, label="a")
     out = a * 3.0 + a
     a.grad = None
     with pytest.raises(TypeError, match=r"leaf 'a' has grad None \(NoneType\)"):

@@ -86,7 +86,7 @@ def test_create_graph_false_records_no_graph_and_changes_no_graph() -> None:
     y = (x * x).tanh() * x.exp()
     before = snapshot(y)
     (g,) = grad(y, x)
-    assert g._prev == () and g._backward is None and not g.requires_grad  # a constant
+    assert g._prev == () and g._rule is None and not g.requires_grad  # a constant
     assert same(before, snapshot(y))  # nothing attached to the forward graph either
     t = Tensor(np.arange(3.0), requires_grad=True)
     s = (t.softmax() * t).sum()

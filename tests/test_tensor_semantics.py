@@ -253,7 +253,7 @@ def test_an_op_on_inputs_without_requires_grad_records_no_graph() -> None:
         "softmax": a.softmax(),
     }
     for name, y in results.items():
-        assert y._prev == () and y.requires_grad is False and y._op == "" and y._backward is None, name
+        assert y._prev == () and y.requires_grad is False and y._op == "" and y._rule is None, name
     with pytest.raises(RuntimeError, match="does not require grad"):
         results["sum"].sum().backward()
 
@@ -506,7 +506,7 @@ def test_backward_restores_the_collector() -> None:
 def test_node_is_small_and_rules_are_shared() -> None:
     t = leaf(V3) * 2.0
     assert not hasattr(t, "__dict__")
-    assert t._backward is (leaf(A23) * 4.0)._backward  # one rule per op, no closure per node
+    assert t._rule is (leaf(A23) * 4.0)._rule  # one rule per op, no closure per node
     assert sys.getsizeof(t) <= 120
 
 

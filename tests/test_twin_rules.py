@@ -284,7 +284,7 @@ def test_every_rule_has_a_case() -> None:
 def _fast_parts(node: Any, g: Any) -> List[Any]:
     """What the fast rule adds to each distinct input, run on the node as backward() would."""
     node.grad = g
-    node._backward(node)
+    node._rule(node)
     return [p.grad for p in node._prev]
 
 
@@ -292,7 +292,7 @@ def _copy(node: Any) -> Any:
     """The node with fresh stand-in inputs (same data): a rule run on it touches no real grad."""
     def bare(x: Any, prev: Tuple[Any, ...]) -> Any:
         c = type(x).__new__(type(x))
-        c.data, c._prev, c._op, c._backward, c.label, c.requires_grad = x.data, prev, x._op, x._backward, None, x.requires_grad
+        c.data, c._prev, c._op, c._rule, c.label, c.requires_grad = x.data, prev, x._op, x._rule, None, x.requires_grad
         c.grad = 0.0 if type(x) is Value else None
         if type(x) is Tensor:
             c._ctx = x._ctx
@@ -303,7 +303,7 @@ def _copy(node: Any) -> Any:
 
 def _twin_parts(node: Any, g: Any) -> List[Any]:
     """The twin's parts, summed per distinct input (a node may use one input twice)."""
-    twin = (engine_module if type(node) is Value else tensor_module).GRAPH_RULES[node._backward]
+    twin = (engine_module if type(node) is Value else tensor_module).GRAPH_RULES[node._rule]
     constant = Value(g, requires_grad=False) if type(node) is Value else Tensor(g)
     parts = twin(node, constant)
     assert isinstance(parts, tuple) and len(parts) == len(node._prev), "one part per input, in _prev order"
@@ -323,7 +323,7 @@ def _twin_parts(node: Any, g: Any) -> List[Any]:
 @given(data=st.data())
 def test_fast_rule_and_twin_agree(case: Case, data: st.DataObject) -> None:
     node = case.build(data)
-    assert node._backward is case.rule, f"the case built a {node._op!r} node, not one of {case.name}"
+    assert node._rule is case.rule, f"the case built a {node._op!r} node, not one of {case.name}"
     g = float(upstream((), data.draw(st.integers(0, 9), label="seed"))) if type(node) is Value else upstream(
         node.shape, data.draw(st.integers(0, 9), label="seed")
     )

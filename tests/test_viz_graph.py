@@ -100,7 +100,7 @@ def ids(root: Value) -> Dict[int, str]:
 
 def node_state(root: Value) -> List[Tuple[Any, ...]]:
     return [
-        (n.data, n.grad, n._prev, n._op, n._backward, n.label, n.requires_grad) for n in topological_order(root)
+        (n.data, n.grad, n._prev, n._op, n._rule, n.label, n.requires_grad) for n in topological_order(root)
     ]
 
 
@@ -449,7 +449,7 @@ def check_frames_against_backward(build: Callable[[], Value]) -> None:
     frames = backward_frames(shown, max_nodes=10_000)
     assert node_state(shown) == before, "backward_frames changed the graph"
     order = topological_order(shown)
-    assert len(frames) == sum(n._backward is not None for n in order)
+    assert len(frames) == sum(n._rule is not None for n in order)
     fresh = build()
     fresh.backward()
     expected = [n.grad for n in topological_order(fresh)]
@@ -457,7 +457,7 @@ def check_frames_against_backward(build: Callable[[], Value]) -> None:
     assert frames[-1].info["final"] == [True] * len(order)
     # Each frame runs the next rule in the order backward() runs them.
     ran = [f.info["node"] for f in frames]
-    assert ran == [i for i in range(len(order) - 1, -1, -1) if order[i]._backward is not None]
+    assert ran == [i for i in range(len(order) - 1, -1, -1) if order[i]._rule is not None]
 
 
 def test_frames_of_the_lecture_graphs_end_at_backwards_gradients() -> None:

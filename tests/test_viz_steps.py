@@ -121,13 +121,13 @@ def _explained(ops: Iterator[Tuple[str, Callable[[], Any]]]) -> Dict[Any, List[T
             out, _ = make()
         except Exception:  # a signature or domain this op does not take
             continue
-        if not hasattr(out, "_backward") or out._backward is None:
+        if not hasattr(out, "_rule") or out._rule is None:
             continue
-        if isinstance(out, Tensor) and any(p._backward is not None for p in out._prev):
+        if isinstance(out, Tensor) and any(p._rule is not None for p in out._prev):
             continue  # a composite: its own rules are covered by the primitives it is made of
-        if isinstance(out, Value) and any(p._backward is not None for p in out._prev):
+        if isinstance(out, Value) and any(p._rule is not None for p in out._prev):
             continue
-        found.setdefault(out._backward, []).append((name, make))
+        found.setdefault(out._rule, []).append((name, make))
     return found
 
 

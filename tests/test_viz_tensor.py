@@ -108,7 +108,7 @@ def tensor_state(root: Any) -> List[Tuple[Any, ...]]:
             None if n.grad is None else n.grad.copy(),
             n._prev,
             n._op,
-            n._backward,
+            n._rule,
             n._ctx,
             n.label,
             n.requires_grad,
@@ -493,14 +493,14 @@ def check_frames(build: Callable[[], Tensor]) -> None:
     frames = backward_frames(shown, max_nodes=10_000)
     assert_same_state(before, tensor_state(shown))
     order = topological_order(shown)
-    assert len(frames) == sum(n._backward is not None for n in order)
+    assert len(frames) == sum(n._rule is not None for n in order)
     fresh = build()
     fresh.backward()
     expected = [n.grad for n in topological_order(fresh)]
     assert same_grads(frames[-1].info["grads"], expected)  # bit for bit, dtypes included
     assert frames[-1].info["final"] == [True] * len(order)
     ran = [f.info["node"] for f in frames]
-    assert ran == [i for i in range(len(order) - 1, -1, -1) if order[i]._backward is not None]
+    assert ran == [i for i in range(len(order) - 1, -1, -1) if order[i]._rule is not None]
     # draw_graph's simulated backward agrees with the stored one, picture for picture.
     assert draw_graph(build(), grads="computed", edge_labels="flow", max_nodes=10_000).source == draw_graph(
         fresh, edge_labels="flow", max_nodes=10_000

@@ -54,7 +54,7 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Se
 
 import numpy as np
 
-from autograd_lite.engine import Value
+from autograd_lite.engine import Value, _Closure
 from autograd_lite.tensor import Tensor, _accumulate
 
 __all__ = [
@@ -142,7 +142,7 @@ class NodeAdapter:
 
     def has_rule(self, node: Any) -> bool:
         """Whether ``backward()`` runs a local rule at this node (interior nodes do)."""
-        return node._backward is not None
+        return node._rule is not None
 
     def is_constant(self, node: Any) -> bool:
         """Whether an unlabelled leaf that takes no gradient is drawn as a small constant oval."""
@@ -157,8 +157,10 @@ class NodeAdapter:
         return grad is None or not np.any(grad)
 
     def rule(self, node: Any) -> Any:
-        """The function ``backward()`` runs at this node (its source is shown by ``viz.steps``)."""
-        return node._backward
+        """The function ``backward()`` runs at this node (its source is shown by ``viz.steps``):
+        the op's rule, or the closure a rule made by hand calls (``out._backward = fn``)."""
+        rule = node._rule
+        return rule.fn if type(rule) is _Closure else rule
 
     def prepare(self, node: Any, upstream: Any) -> Tuple[Any, List[Any], Any]:
         """``(run, targets, collect)``: ``run()`` runs the node's rule once, as ``backward()``
@@ -257,7 +259,9 @@ class ValueAdapter(NodeAdapter):
         return grad == 0.0
 
     def prepare(self, node: Value, upstream: float) -> Tuple[Any, List[Any], Any]:
-        rule = node._backward
+        rule = node._rule
+        if type(rule) is _Closure:
+            return _prepare_closure(node, upstream, 0.0)
         # A throwaway copy of `node` with the same data and op, whose inputs are fresh
         # leaves with the inputs' data: the rule writes into those leaves only. One fresh
         # leaf per edge, so `a + a` gets two leaves and each edge its own part. Built with
@@ -282,9 +286,35 @@ class ValueAdapter(NodeAdapter):
 
 def _bare(data: float, requires_grad: bool) -> Value:
     v = Value.__new__(Value)
-    v.data, v.grad, v._prev, v._op, v._backward = data, 0.0, (), "", None
+    v.data, v.grad, v._prev, v._op, v._rule = data, 0.0, (), "", None
     v.label, v.requires_grad = None, requires_grad
     return v
+
+
+def _prepare_closure(node: Any, upstream: Any, start: Any) -> Tuple[Any, List[Any], Any]:
+    """``prepare`` for a rule made by hand (``out._backward = closure``, micrograd's way): the
+    closure holds the real nodes, so it runs on them, with every gradient it could touch saved
+    first and put back by ``collect`` (even if it raises). An input repeated in ``_prev`` gets
+    the whole part on its first edge: one closure's writes into one node cannot be told apart."""
+    ins = list(node._prev)
+    saved = [(n, n.grad) for n in [node] + ins]
+    first = [all(q is not p for q in ins[:k]) for k, p in enumerate(ins)]
+
+    def run() -> None:
+        for n in ins:
+            n.grad = start
+        node.grad = upstream
+        if upstream is not None:
+            node._rule(node)
+
+    def collect() -> List[Any]:
+        try:
+            return [p.grad if first[k] and p.requires_grad and upstream is not None else None for k, p in enumerate(ins)]
+        finally:
+            for n, g in reversed(saved):
+                n.grad = g
+
+    return run, ins, collect
 
 
 # ---------------------------------------------------------------------- Tensor
@@ -312,7 +342,7 @@ _NOT_A_LEAF: Tuple[Any, ...] = (None,)
 def _stand_in(node: Tensor, prev: Tuple[Any, ...]) -> Tensor:
     """A throwaway node sharing ``node``'s data (rules only read data), with no gradient."""
     t = Tensor.__new__(Tensor)  # no copy, no checks: node.data may hold inf after overflow
-    t.data, t.grad, t._prev, t._op, t._backward, t._ctx = node.data, None, prev, node._op, None, node._ctx
+    t.data, t.grad, t._prev, t._op, t._rule, t._ctx = node.data, None, prev, node._op, None, node._ctx
     t.label, t.requires_grad = None, node.requires_grad
     return t
 
@@ -395,7 +425,9 @@ class TensorAdapter(NodeAdapter):
         return "\n".join(array_text(row) for row in m)  # one line per output element
 
     def prepare(self, node: Tensor, upstream: Optional[np.ndarray]) -> Tuple[Any, List[Any], Any]:
-        rule = node._backward
+        rule = node._rule
+        if type(rule) is _Closure:
+            return _prepare_closure(node, upstream, None)
         # A throwaway copy of `node` (same data, op, settings) whose inputs are stand-ins
         # sharing the inputs' data: the rule writes the parts into the stand-ins only. One
         # stand-in per edge, so `a * a` gets two and each edge its own part.
@@ -415,7 +447,7 @@ class TensorAdapter(NodeAdapter):
 
     def local_derivatives(self, node: Tensor) -> List[Optional[Jacobian]]:
         ins = node._prev
-        if node._backward is None:
+        if node._rule is None:
             return [None] * len(ins)
         n_out = node.data.size
         small = [p.requires_grad and n_out <= SMALL and p.data.size <= SMALL for p in ins]
@@ -521,6 +553,9 @@ class MicrogradAdapter(NodeAdapter):
 
     def has_rule(self, node: Any) -> bool:
         return len(node._prev) > 0  # a leaf's _backward is micrograd's `lambda: None`
+
+    def rule(self, node: Any) -> Any:
+        return node._backward  # micrograd's closure, over the real nodes
 
     def is_constant(self, node: Any) -> bool:
         return False  # a number met by an op is a Value like any other in micrograd
