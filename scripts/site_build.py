@@ -83,9 +83,10 @@ API_GROUPS: List[Tuple[str, str, str, Tuple[str, ...]]] = [
      "`Tensor`, the same engine over numpy arrays, and the functions that join or compare tensors.",
      ("autograd_lite.tensor", "autograd_lite.tensor_checks")),
     ("checking-gradients", "Checking gradients",
-     "Central differences and `gradcheck` (which names the op whose derivative is wrong); gradients "
+     "Central differences and `gradcheck` (which names the op whose derivative is wrong); anomaly mode, "
+     "`detect_anomaly()` (which names the op and the line where a nan or an inf was born); gradients "
      "of gradients: `grad`, `hvp`, `hessian`.",
-     ("autograd_lite.gradcheck", "autograd_lite.functional")),
+     ("autograd_lite.gradcheck", "autograd_lite.anomaly", "autograd_lite.functional")),
     ("modules", "Modules",
      "Networks on both engines: `Module` and its state dicts, the scalar `Neuron`/`Layer`/`MLP`, the "
      "Tensor layers, initialisation, and recording which module made which node.",
@@ -660,7 +661,7 @@ def _generate(staging: Path) -> Dict[str, Any]:
         for rel in lesson.steppers:
             dst = staging / "lessons" / lesson.name / rel
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(lesson.out / rel, dst)
+            dst.write_text(fit_stepper((lesson.out / rel).read_text(encoding="utf-8")), encoding="utf-8")
     written["lessons/index.md"] = lessons_index(lessons, copies)
     written.update(guide_pages(copies))
     written.update(api_pages())
@@ -779,9 +780,27 @@ def _qualify(content: str) -> str:
     return _MEMBER.sub(sub, content)
 
 
+# The stepper (viz/frames.py) keeps its toolbar on one line, sized for a full screen. In a
+# page's column, and on a phone, that line is wider than the frame and its last buttons
+# (next, last) fall off it: on the site the toolbar wraps instead, and on a phone, which
+# has no keys, the list of keys goes.
+_STEPPER_FIT = ('<style id="site-stepper-fit">header { flex-wrap: wrap; row-gap: 0.2rem; } '
+                '@media (max-width: 600px) { #keys { display: none; } header h1 { flex-basis: 100%; } }</style>')
+_SRCDOC = re.compile(r'(<iframe\b[^>]*\ssrcdoc=")([^"]*)(")')
+
+
+def fit_stepper(page: str) -> str:
+    """A backward stepper's page with its toolbar made to fit a frame of any width (other pages as they are)."""
+    if "window.stepper" not in page or 'id="site-stepper-fit"' in page or "</head>" not in page:
+        return page
+    return page.replace("</head>", _STEPPER_FIT + "</head>", 1)
+
+
 def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
     if page.file.src_uri.startswith("api/"):
         content = _qualify(content)
+    content = _SRCDOC.sub(lambda m: m.group(1) + html.escape(fit_stepper(html.unescape(m.group(2))), quote=True)
+                          + m.group(3), content)
     content = _MATHJAX.sub("", content)
     content = _MERMAID.sub("", content)
     content = _FONT_AWESOME.sub("", content)

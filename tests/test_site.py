@@ -135,7 +135,8 @@ def test_every_public_name_is_documented_once_on_its_groups_page(built: Dict[str
     where = {f"{p}.{n}": page for page, names in placed.items() for p, n in names}
     assert where["autograd_lite.Value"] == "engine" and where["autograd_lite.no_grad"] == "engine"
     assert where["autograd_lite.Tensor"] == "tensors"
-    assert {where[f"autograd_lite.{n}"] for n in ("gradcheck", "grad", "hvp", "hessian")} == {"checking-gradients"}
+    assert {where[f"autograd_lite.{n}"] for n in ("gradcheck", "grad", "hvp", "hessian", "detect_anomaly",
+                                                  "AnomalyError")} == {"checking-gradients"}
     assert {where[f"nn.{n}"] for n in ("Module", "MLP", "Linear", "Sequential")} == {"modules"}
     assert {where[f"nn.{n}"] for n in ("mse", "SGD", "StepLR", "fit", "moons")} == {"training"}
     assert {where[f"viz.{n}"] for n in ("draw_graph", "backward_frames", "save_frames", "backward_steps")} == {"graphs"}
@@ -442,7 +443,10 @@ while (walker.nextNode()) {
 return small.slice(0, 10);
 """
 
-PAGES = {"landing": "index.html", "lesson": "lessons/tour.html", "api": "api/engine.html"}
+PAGES = {"landing": "index.html", "lesson": "lessons/tour.html", "lesson0": "lessons/lesson0_engine.html",
+         "lesson2": "lessons/lesson2_least_squares.html", "api": "api/engine.html",
+         "api_checking": "api/checking-gradients.html", "lecturers": "lecturers.html",
+         "micrograd": "guide/coming-from-micrograd.html"}
 
 
 @pytest.mark.parametrize("which", list(PAGES))
@@ -464,39 +468,52 @@ def test_pages_load_without_console_errors_and_read_on_the_screen(built: Dict[st
         assert body >= 24
 
 
-def test_the_embedded_stepper_advances_on_a_key(built: Dict[str, Any], browser: Any, tmp_path: Path) -> None:
+def _steppers(built: Dict[str, Any]) -> List[str]:
+    """The lessons whose run writes a backward stepper (an HTML page in their output folder)."""
+    return sorted(name for name, folder in built["lessons"].items() if any((folder / "out").rglob("*.html")))
+
+
+def test_every_lesson_that_writes_a_stepper_embeds_it_and_it_advances_on_a_key(built: Dict[str, Any], browser: Any,
+                                                                              tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    _open(browser, built["site"] / "lessons" / "tour.html")
-    frames = [f for f in browser.find_elements(By.TAG_NAME, "iframe")
-              if "step by step" in (f.get_attribute("srcdoc") or "") or f.get_attribute("src")]
-    assert frames, "the tour's page embeds no stepper"
-    frame = frames[0]
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", frame)
-    time.sleep(0.3)
-    browser.switch_to.frame(frame)
-    try:
-        count = browser.execute_script("return window.stepper.count")
-        assert count >= 3
-        assert browser.execute_script("return window.stepper.current()") == 0
-        body = browser.find_element(By.TAG_NAME, "body")
-        body.click()
-        body.send_keys(Keys.PAGE_DOWN)
-        time.sleep(0.2)
-        assert browser.execute_script("return window.stepper.current()") == 1
-        assert browser.find_element(By.ID, "pos").text == f"step 2 of {count}"
-        body.send_keys(Keys.END)
-        time.sleep(0.2)
-        assert browser.execute_script("return window.stepper.current()") == count - 1
-        body.send_keys(Keys.PAGE_UP)
-        time.sleep(0.2)
-        assert browser.execute_script("return window.stepper.current()") == count - 2
-        body.send_keys(Keys.HOME)
-    finally:
-        browser.switch_to.default_content()
-    _shoot(browser, tmp_path, "lesson_stepper")
-    assert [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"] == []
+    names = _steppers(built)
+    assert {"tour", "lesson0_engine"} <= set(names), names  # the flagship's and the engine lesson's
+    for name in names:
+        _open(browser, built["site"] / "lessons" / f"{name}.html")
+        frames = [f for f in browser.find_elements(By.TAG_NAME, "iframe")
+                  if "step by step" in (f.get_attribute("srcdoc") or "") or f.get_attribute("src")]
+        assert frames, f"{name}'s page embeds no stepper"
+        frame = frames[0]
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", frame)
+        time.sleep(0.3)
+        # on the screen: the whole frame fits the width, and is tall enough to read
+        box = browser.execute_script("var r = arguments[0].getBoundingClientRect(); return [r.left, r.right, r.height];",
+                                     frame)
+        assert box[0] >= 0 and box[1] <= browser.size[0] + 1 and box[2] >= 300, (name, box)
+        _shoot(browser, tmp_path, f"{name}_stepper")
+        browser.switch_to.frame(frame)
+        try:
+            count = browser.execute_script("return window.stepper.count")
+            assert count >= 3, name
+            assert browser.execute_script("return window.stepper.current()") == 0
+            body = browser.find_element(By.TAG_NAME, "body")
+            body.click()
+            body.send_keys(Keys.PAGE_DOWN)
+            time.sleep(0.2)
+            assert browser.execute_script("return window.stepper.current()") == 1, name
+            assert browser.find_element(By.ID, "pos").text == f"step 2 of {count}"
+            body.send_keys(Keys.END)
+            time.sleep(0.2)
+            assert browser.execute_script("return window.stepper.current()") == count - 1, name
+            body.send_keys(Keys.PAGE_UP)
+            time.sleep(0.2)
+            assert browser.execute_script("return window.stepper.current()") == count - 2, name
+        finally:
+            browser.switch_to.default_content()
+        _shoot(browser, tmp_path, f"{name}_stepper_stepped")
+        assert [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"] == [], name
 
 
 def _is_value_backward(href: str) -> bool:
