@@ -531,7 +531,7 @@ def lesson_page(lesson: Lesson, folder: Path) -> Path:
         steppers_md.append(f"[{label}]({link})")
         if page_text not in shown:  # the notebook does not show it: the page embeds it
             embeds.append(
-                f'<iframe class="stepper" src="{html.escape(link)}" width="100%" height="480" '
+                f'<iframe class="stepper" src="{html.escape(link)}" width="100%" height="480" allowfullscreen '
                 f'title="{html.escape(label)}" style="border: 1px solid #ccc"></iframe>'
             )
     summary = lesson.summary
@@ -541,7 +541,8 @@ def lesson_page(lesson: Lesson, folder: Path) -> Path:
         "",
         f"This page is that notebook, executed when the site was built, in `--fast` mode (small sizes, "
         f"{summary['seconds']:.1f} s): every number and picture below is what the script computes at those sizes. "
-        f"Lines such as `[{name}] event key=value` are the lesson's log; `summary.json` holds the same numbers.",
+        f"Lines such as `[{name}] event key=value` are the lesson's log; `summary.json` holds the same numbers. "
+        f"Click a figure to show it full screen, at the size it was drawn for (Esc: back to the page).",
     ]
     if steppers_md:
         intro += [
@@ -796,11 +797,21 @@ def fit_stepper(page: str) -> str:
     return page.replace("</head>", _STEPPER_FIT + "</head>", 1)
 
 
+def _fit_frame(m: "re.Match[str]") -> str:
+    """An inline stepper's iframe: its toolbar fitted, and allowed full screen (its F key and button)."""
+    page = html.unescape(m.group(2))
+    if "window.stepper" not in page:
+        return m.group(0)
+    start = m.group(1)
+    if not re.search(r"\sallowfullscreen\b", start):
+        start = start.replace("<iframe", "<iframe allowfullscreen", 1)
+    return start + html.escape(fit_stepper(page), quote=True) + m.group(3)
+
+
 def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
     if page.file.src_uri.startswith("api/"):
         content = _qualify(content)
-    content = _SRCDOC.sub(lambda m: m.group(1) + html.escape(fit_stepper(html.unescape(m.group(2))), quote=True)
-                          + m.group(3), content)
+    content = _SRCDOC.sub(_fit_frame, content)
     content = _MATHJAX.sub("", content)
     content = _MERMAID.sub("", content)
     content = _FONT_AWESOME.sub("", content)

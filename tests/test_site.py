@@ -81,6 +81,11 @@ def test_every_example_has_a_lesson_page_and_every_lesson_page_an_example(built:
         assert (built["site"] / "lessons" / "scripts" / f"{name}.py").read_bytes() == (ROOT / "examples" / f"{name}.py").read_bytes()
         # its code ran: at least one output of the notebook is on the page
         assert "jp-OutputArea-output" in page, name
+        # a stepper on the page may go full screen (its F key and button; Chromium lets a same-origin
+        # frame do it anyway, Firefox only with the attribute)
+        for frame in re.findall(r"<iframe\b[^>]*>", page):
+            if "window.stepper" in html.unescape(frame) or 'class="stepper"' in frame:
+                assert re.search(r"\sallowfullscreen\b", frame), (name, frame[:120])
 
 
 def test_the_lesson_pages_show_the_numbers_of_a_fast_run_of_their_scripts(built: Dict[str, Any], tmp_path: Path) -> None:
@@ -468,6 +473,10 @@ def test_pages_load_without_console_errors_and_read_on_the_screen(built: Dict[st
     assert shot.stat().st_size > 10_000
     errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
     assert errors == [], errors
+    # no broken picture: every image the page has loaded decoded to something (lazy ones below aside)
+    broken = browser.execute_script("return [...document.images].filter(function (i) {"
+                                    "  return i.complete && i.naturalWidth === 0; }).map(function (i) { return i.src.slice(0, 80); })")
+    assert broken == [], broken
     width, height = browser.size
     # nothing wider than the screen (a phone scrolls down, never sideways)
     overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
@@ -526,10 +535,39 @@ def test_every_lesson_that_writes_a_stepper_embeds_it_and_it_advances_on_a_key(b
             body.send_keys(Keys.PAGE_UP)
             time.sleep(0.2)
             assert browser.execute_script("return window.stepper.current()") == count - 2, name
+            # F (the stepper's full screen) works in the page too: the frame is allowed full screen
+            body.send_keys("f")
+            time.sleep(0.4)
+            assert browser.execute_script("return document.fullscreenElement !== null"), name
+            body.send_keys("f")
+            time.sleep(0.4)
+            assert browser.execute_script("return document.fullscreenElement === null"), name
         finally:
             browser.switch_to.default_content()
         _shoot(browser, tmp_path, f"{name}_stepper_stepped")
         assert [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"] == [], name
+
+
+def test_a_lessons_figure_opens_full_screen_on_a_click(built: Dict[str, Any], browser: Any) -> None:
+    """A figure in the page's column is smaller than drawn: a click shows it on the whole screen."""
+    from selenium.webdriver.common.by import By
+
+    _open(browser, built["site"] / "lessons" / "lesson2_least_squares.html")
+    figures = browser.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output img")
+    assert len(figures) >= 3
+    figure = figures[len(figures) // 2]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", figure)
+    time.sleep(0.2)
+    assert browser.execute_script("return document.fullscreenElement") is None
+    figure.click()
+    time.sleep(0.5)
+    assert browser.execute_script("return document.fullscreenElement === arguments[0]", figure)
+    shown = browser.execute_script("var r = arguments[0].getBoundingClientRect(); return [r.width, r.height];", figure)
+    assert shown[0] >= browser.execute_script("return innerWidth") - 1  # the figure fills the screen's width
+    figure.click()
+    time.sleep(0.5)
+    assert browser.execute_script("return document.fullscreenElement") is None
+    assert [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"] == []
 
 
 def _is_value_backward(href: str) -> bool:
