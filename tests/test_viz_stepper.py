@@ -179,6 +179,24 @@ def test_the_graph_fills_the_window_and_the_explanation_is_large_page_text(brows
     _shoot(d, tmp_path, "step5")
 
 
+def test_every_button_stays_in_a_narrow_frame(browser: Any, page: Path, tmp_path: Path) -> None:
+    # a notebook cell's frame and a phone: the toolbar wraps, no button falls off the edge
+    d = browser
+    try:
+        for width, height in ((900, 600), (390, 844)):
+            d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                              {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+            d.get(page.as_uri())
+            right = d.execute_script(
+                "return [...document.querySelectorAll('header button')].map(b => b.getBoundingClientRect().right)")
+            assert len(right) >= 5 and max(right) <= width, (width, right)
+            d.find_element("css selector", "#next").click()
+            assert d.find_element("css selector", "#pos").text.startswith("step 2")
+    finally:
+        w, h = d.size
+        d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": False})
+
+
 def test_f_asks_for_full_screen_and_again_leaves_it(browser: Any, page: Path) -> None:
     d = browser
     d.get(page.as_uri())

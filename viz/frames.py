@@ -167,7 +167,9 @@ def stepper_page(frames: Sequence[DotGraph], svgs: Sequence[str], title: str = "
 html {{ font-size: clamp(14px, calc(100vh / 45), 48px); }}
 html, body {{ margin: 0; height: 100%; background: #ffffff; color: #000000; font-family: Helvetica, Arial, sans-serif; }}
 body {{ display: flex; flex-direction: column; overflow: hidden; font-size: 1rem; }}
-header {{ display: flex; align-items: center; gap: 0.5rem; padding: 0.2rem 0.5rem; white-space: nowrap; }}
+header {{ display: flex; flex-wrap: wrap; align-items: center; gap: 0.2rem 0.5rem; padding: 0.2rem 0.5rem; white-space: nowrap; }}
+/* A narrow frame (a notebook cell, a phone): the buttons wrap onto a second line, never off the edge. */
+@media (max-width: 600px) {{ #keys {{ display: none; }} header h1 {{ flex-basis: 100%; }} }}
 header h1 {{ font-size: 1.1rem; margin: 0; flex: 1 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }}
 button {{ font: inherit; font-size: 0.9rem; padding: 0.05rem 0.5rem; background: #eeeeee; color: #000000;
   border: 2px solid #555555; border-radius: 0.25rem; }}
