@@ -280,7 +280,7 @@ def _raise_unused(i: int, x: Node, output: Node) -> None:
 
 
 def _raise_no_twin(node: Node) -> None:
-    if node._rule is None or type(node._rule).__name__ == "_Closure":  # made by hand, micrograd's way
+    if node._rule is None or type(node._rule) is engine.ClosureRule:  # made by hand, micrograd's way
         raise NotImplementedError(
             f"grad: op {node._op!r} was made by hand ({type(node).__name__}(data, _children, _op)) with "
             f"{'no rule' if node._rule is None else 'a closure as its rule (out._backward = ...)'}; a closure "

@@ -141,7 +141,7 @@ from .tensor_checks import (
     _shape_error,
 )
 
-__all__ = ["Tensor", "concatenate", "stack", "maximum", "minimum"]
+__all__ = ["Tensor", "concatenate", "stack", "maximum", "minimum", "accumulate_grad"]
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
 Axis = Union[None, int, Tuple[int, ...]]  # None: all axes
@@ -1365,12 +1365,19 @@ def _make_result(node: Tensor, data: Any, children: Any, op: Any, label: Any, re
     node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
 
 
-def _accumulate(x: Tensor, g: Any) -> None:
-    """``x.grad += g``, where ``None`` means no gradient yet.
+def accumulate_grad(x: Tensor, g: Any) -> None:
+    """``x.grad += g``, where ``None`` means no gradient yet: how every Tensor rule hands a
+    part of the gradient to an input (``dL/dx += part``), so code that replays a rule (``viz``
+    on a throwaway node) adds parts up exactly, bit for bit, as ``backward()`` does.
 
     Never in place: a gradient array may be shared with another node (``a + b`` hands
     the same array to both), so a sum is always a new array. A leaf gets its own copy
     in its own dtype, since users and optimizers change leaf gradients.
+
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> accumulate_grad(w, np.array([0.5, 0.5])); accumulate_grad(w, 1)
+    >>> w.grad
+    array([1.5, 1.5])
     """
     if x.grad is None:
         if not x._prev:
@@ -1383,6 +1390,10 @@ def _accumulate(x: Tensor, g: Any) -> None:
     else:
         total = x.grad + g
         x.grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d sums are numpy scalars
+
+
+# The rules' short name for it (the stepper, viz.steps, shows their lines as written).
+_accumulate = accumulate_grad
 
 
 def _unbroadcast(g: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:

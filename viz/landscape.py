@@ -68,7 +68,7 @@ from autograd_lite import Tensor, Value, gc_paused, no_grad
 from nn.checks import integer, real
 from nn.init import Seed, as_generator
 from nn.layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
-from nn.train import History, _forward, _loss_value  # nn.fit's forward pass and loss check
+from nn.train import History, forward_batch, loss_number  # nn.fit's forward pass and loss check
 
 from . import style
 from ._figures import as_float_array, lecture_figure, model_engine, new_axes, place_legend, round_colorbar
@@ -864,8 +864,8 @@ def _grid_losses(
             write = _writer(model, shortcut.needed(moving) if shortcut is not None else moving)
             for g, c in enumerate(coeffs):
                 write(c, basis)
-                out = shortcut.forward(c) if shortcut is not None else _forward(model, engine, X)
-                Z[g] = _loss_value(loss_fn(out, y), engine, where)
+                out = shortcut.forward(c) if shortcut is not None else forward_batch(model, engine, X)
+                Z[g] = loss_number(loss_fn(out, y), engine, where)
                 if bar is not None:
                     bar.update(1)
     finally:
@@ -961,7 +961,7 @@ class _Shortcut:
 
 def _model_loss(model: Any, engine: str, loss_fn: Callable[[Any, Any], Any], X: Any, y: np.ndarray, where: str) -> float:
     with no_grad(), gc_paused():
-        return _loss_value(loss_fn(_forward(model, engine, X), y), engine, where)
+        return loss_number(loss_fn(forward_batch(model, engine, X), y), engine, where)
 
 
 def _progress_bar(total: int, progress: Optional[bool], where: str) -> Any:
