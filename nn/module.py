@@ -93,6 +93,12 @@ class Module:
                 for i, m in enumerate(value):
                     yield f"{name}.{i}", m
 
+    def _called_parts(self) -> Iterator[Tuple[str, "Module"]]:
+        """Modules this one calls that are not its children in the state dict, with names
+        relative to it: none here; a scalar Layer's neurons. ``record_calls`` names them so
+        drawings can box each neuron."""
+        return iter(())
+
     def named_modules(self, prefix: str = "") -> Iterator[Tuple[str, "Module"]]:
         """This module and every descendant, depth first, with dotted names ("" is self)."""
         if not isinstance(prefix, str):

@@ -199,6 +199,9 @@ class Layer(Module):
     def named_children(self) -> Iterator[Tuple[str, Module]]:
         return iter(())  # neurons are parts of the weight matrix, not separate state
 
+    def _called_parts(self) -> Iterator[Tuple[str, Module]]:
+        return ((f"neurons.{j}", n) for j, n in enumerate(self.neurons))  # each neuron's call is recorded
+
     def _own_groups(self) -> List[Group]:
         groups: List[Group] = [("weight", (self.nout, self.nin), [w for n in self.neurons for w in n.weight])]
         if self.neurons[0].bias is not None:

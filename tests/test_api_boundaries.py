@@ -196,3 +196,84 @@ def test_docstring_examples_of_the_public_homes_run() -> None:
     for name in ("nn.train", "nn.metrics", "nn.record"):
         result = doctest.testmod(importlib.import_module(name))
         assert result.attempted > 0 and result.failed == 0, name
+
+
+def _import_graph() -> Dict[str, Dict[str, int]]:
+    """module -> {module it imports: line}, over the three packages; imports inside functions
+    count as well as those at the top (``from .x import y`` names the submodule x when it is
+    one, else the package: ``from . import style`` is viz.style, ``from viz import f`` is viz)."""
+    modules = {_module_name(p): p for p in _files(PACKAGES)}
+    edges: Dict[str, Dict[str, int]] = {m: {} for m in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: List[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _absolute(path, node)
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            for t in targets:
+                if t in modules and t != name:
+                    edges[name].setdefault(t, node.lineno)
+    return edges
+
+
+def _cycles(edges: Dict[str, Dict[str, int]]) -> List[List[str]]:
+    """The strongly connected components with more than one module (Tarjan's algorithm,
+    iterative), each in a deterministic order."""
+    index: Dict[str, int] = {}
+    low: Dict[str, int] = {}
+    stack: List[str] = []
+    on_stack = set()
+    found: List[List[str]] = []
+    for start in sorted(edges):
+        if start in index:
+            continue
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        work = [(start, iter(sorted(edges[start])))]
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(sorted(edges[w]))))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    component = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        component.append(w)
+                        if w == v:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+    return found
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    edges = {"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}, "e": {"f": 1}, "f": {"e": 2}}
+    assert _cycles(edges) == [["a", "b", "c"], ["e", "f"]]
+    assert _cycles({"a": {"b": 1}, "b": {}}) == []
+
+
+def test_no_imports_go_in_a_circle() -> None:
+    edges = _import_graph()
+    assert edges["viz.graph"] and edges["nn.module"], "the graph is empty: the scan is broken"
+    cycles = _cycles(edges)
+    lines = [f"  {a} -> {b} (line {edges[a][b]})" for c in cycles for a in c for b in edges[a] if b in c]
+    assert not cycles, "imports in a circle (move the shared piece where both can import it):\n" + "\n".join(lines)
+    # The arrows of DESIGN.md: viz -> nn -> autograd_lite, viz -> autograd_lite, never back.
+    rank = {"autograd_lite": 0, "nn": 1, "viz": 2}
+    back = [f"{a} -> {b}" for a in edges for b in edges[a] if rank[b.split(".")[0]] > rank[a.split(".")[0]]]
+    assert not back, back

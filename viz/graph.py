@@ -3,8 +3,8 @@
 ``draw_graph(root)`` turns the graph behind ``root`` into a ``DotGraph`` (DOT source that
 displays in Jupyter and saves to svg/png/pdf). ``backward_frames(root)`` simulates
 ``backward()`` one local rule at a time and draws each step. ``to_text(root)`` prints the
-same graph as an indented tree for a terminal, and ``backward_steps(root)`` (``viz.steps``)
-prints each step of backward with the engine's own rule source and its numbers.
+same graph as an indented tree for a terminal, and ``backward_steps(root)`` (explained by
+``viz.steps``) prints each step of backward with the engine's own rule source and its numbers.
 
 The defaults make slides: no option is needed for a picture that reads from the back
 row of a lecture hall. What the pictures show:
@@ -83,12 +83,14 @@ from .clusters import COLLAPSE_LEVELS, Clusters, find_clusters, parameter_names
 from .layout import Box, Link, Plan, choose
 from .nodes import SMALL, NodeAdapter, adapter_for, fmt, name_map, node_list, walk
 from .render import DotGraph
+from .steps import Steps, explain_step
 from .text import FONT, html_text, lines, text_width, visible
 
 __all__ = [
     "draw_graph",
     "draw_model",
     "backward_frames",
+    "backward_steps",
     "to_text",
     "GraphTooLarge",
     "DEFAULT_MAX_NODES",
@@ -1496,8 +1498,6 @@ def backward_frames(
     >>> len(frames), frames[-1].info["grads"]
     (1, [2.0, 1.0])
     """
-    from .steps import explain_step  # steps imports this module
-
     _check_options("backward_frames", rankdir, style, "flow", "computed", cells, font_size, screen,
                    {"show_data": show_data, "legend": legend})
     g = _walk(root, "backward_frames", max_nodes, params, modules, None, inputs)
@@ -1552,6 +1552,32 @@ def backward_frames(
         }
         frames.append(DotGraph(drawing.dot(state), info=info))
     return frames
+
+
+def backward_steps(
+    root: Any,
+    *,
+    params: Optional[Dict[str, Any]] = None,
+    inputs: Optional[Iterable[Any]] = None,
+    max_nodes: Optional[int] = None,
+) -> Steps:
+    """Every step of ``backward()`` from ``root``, each with its rule's source and numbers:
+    the terminal twin of the HTML stepper. Changes no ``.grad`` (a simulated backward, as
+    ``backward_frames``). ``print(backward_steps(loss))``, or just evaluate it in a REPL."""
+    g = _walk(root, "backward_steps", DEFAULT_MAX_NODES if max_nodes is None else max_nodes, params, None, None, inputs)
+    a = g.adapter
+    grads = [a.zero(node) for node in g.order]
+    grads[-1] = a.add(g.order[-1], grads[-1], a.seed(g.order[-1], "backward_steps"))
+    order = _rule_steps(g)
+    out = Steps()
+    for k, i in enumerate(order, start=1):
+        upstream = grads[i]
+        sent = a.contributions(g.order[i], upstream)
+        out.append(explain_step(g, i, upstream, sent, k, len(order)))
+        for j, part in zip(g.inputs[i], sent):
+            if part is not None:
+                grads[j] = a.add(g.order[j], grads[j], part)
+    return out
 
 
 def to_text(
