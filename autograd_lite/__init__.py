@@ -10,6 +10,7 @@ made it.
 
 from .engine import ClosureRule, Value, gc_paused, is_grad_enabled, no_grad, zero_grad
 from .tensor import Tensor, accumulate_grad, concatenate, maximum, minimum, stack
+from .graph import topological_order
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .functional import grad, hessian, hvp
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
@@ -25,6 +26,7 @@ __all__ = [
     "is_grad_enabled",
     "gc_paused",
     "zero_grad",
+    "topological_order",
     "gradcheck",
     "numerical_grad",
     "GradcheckError",

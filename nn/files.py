@@ -4,6 +4,11 @@ Both ``Module.save`` and ``History.save`` go through here, so both keep the same
 promises: nothing is lost (a crash mid-save leaves the old file, never half a new one)
 and loading never runs code (``allow_pickle=False``: an object array is refused).
 
+``write_atomic`` and ``atomic_open`` are the one atomic writer of the project: ``viz``
+saves its pictures, steppers and GIFs through them, and so do the examples and scripts.
+They live here, public, because ``viz`` already builds on ``nn`` (the arrows are
+``viz -> nn -> autograd_lite``), and the engine knows nothing of files.
+
 A save writes a temporary file ``.NAME.XXXXXXXX.tmp`` next to ``NAME`` and renames it
 over ``NAME`` at the end. A process killed mid-save leaves that temporary file behind;
 the next save of the same ``NAME`` removes it. Each writer holds a lock on its
