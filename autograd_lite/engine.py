@@ -777,7 +777,7 @@ class Value:
             # interior grad left by an earlier call. (Kept as they are: floats are immutable.)
             kept = []
             running = False  # True once the rules run (rather than the checks)
-            node = None  # the node being checked, or whose rule runs
+            node: Any = None  # the node being checked, or whose rule runs
             try:
                 # One pass before any rule runs: check each leaf (stale or not a number:
                 # raise) and restart each interior grad from zero.
@@ -880,7 +880,7 @@ def _make_result(
         )
     prev = tuple(children)
     if not prev and not op:  # Value(x, ()): a leaf after all
-        Value.__init__(node, data, label=label, requires_grad=requires_grad)
+        Value.__init__(node, data, label=label, requires_grad=requires_grad)  # type: ignore[arg-type]  # Value() checks them
         return
     for i, p in enumerate(prev):
         if type(p) is not Value:

@@ -388,11 +388,10 @@ def _diagnose_tensor(out: Tensor, eps: float, atol: float, rtol: float, rng: np.
         copy.backward(u)
         vs = [rng.standard_normal(x.shape) if p.requires_grad else np.zeros(x.shape) for x, p in zip(xs, node._prev, strict=True)]
 
-        def at(sign: float) -> np.ndarray:
-            with no_grad():
-                return recompute([Tensor(x + sign * eps * v) for x, v in zip(xs, vs, strict=True)], node).data
-
-        numeric = float(np.sum(u * (at(1.0) - at(-1.0)))) / (2.0 * eps)
+        with no_grad():  # the op at x + eps v and at x - eps v, v a random direction
+            ahead = recompute([Tensor(x + eps * v) for x, v in zip(xs, vs, strict=True)], node).data
+            behind = recompute([Tensor(x - eps * v) for x, v in zip(xs, vs, strict=True)], node).data
+        numeric = float(np.sum(u * (ahead - behind))) / (2.0 * eps)
         analytic = float(sum(np.sum(leaf.grad * v) for leaf, v in zip(leaves, vs, strict=True) if leaf.grad is not None))
         if not _close(analytic, numeric, atol, rtol):
             shapes = ", ".join(str(x.shape) for x in xs)

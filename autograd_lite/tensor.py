@@ -106,7 +106,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -164,6 +164,8 @@ class Tensor:
 
     # Slots, not a __dict__, and no closure per node: as in Value.
     __slots__ = ("data", "grad", "_prev", "_op", "_rule", "_ctx", "label", "requires_grad", "__weakref__")
+    # Marks the class for Value's input checks (which must not import this module).
+    _autograd_lite_tensor = True
 
     # numpy: `array + tensor` must not loop over the array making an object array; this
     # makes numpy hand every operator to Tensor's reflected method (__radd__, ...).
@@ -1106,7 +1108,7 @@ class Tensor:
             # _accumulate never changes a gradient array in place.
             kept = []
             running = False  # True once the rules run (rather than the checks)
-            node = None  # the node being checked, or whose rule runs
+            node: Any = None  # the node being checked, or whose rule runs
             try:
                 # One pass before any rule runs: check the leaves, restart interior grads.
                 for node in order:
@@ -1172,10 +1174,6 @@ class Tensor:
         out.label = label
         out.requires_grad = requires_grad
         return out
-
-
-# Tensor is recognised by Value's input checks (which must not import this module).
-Tensor._autograd_lite_tensor = True  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------- functions
@@ -1564,7 +1562,11 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
     return _node(data, "matmul", Tensor._matmul_backward, a, b)
 
 
-def _restore_axes(g: np.ndarray, shape: Tuple[int, ...], axis: Optional[Tuple[int, ...]], keepdims: bool) -> np.ndarray:
+# An array or a Tensor: _restore_axes serves the float rules and their twins alike.
+_ArrayOrTensor = TypeVar("_ArrayOrTensor", np.ndarray, "Tensor")
+
+
+def _restore_axes(g: _ArrayOrTensor, shape: Tuple[int, ...], axis: Optional[Tuple[int, ...]], keepdims: bool) -> _ArrayOrTensor:
     """Put back, as size 1, the axes of ``shape`` that a reduction without keepdims
     removed, so that ``g`` broadcasts against the reduction's input. A full reduction's
     scalar already does."""

@@ -33,7 +33,7 @@ import numpy as np
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no module on Windows: no lock (see above)
 
 __all__ = ["save_npz", "load_npz", "atomic_open", "write_atomic", "remove_stale_temporaries", "as_path"]
 
@@ -51,7 +51,7 @@ _RANDOM = r"[a-z0-9_]{8}"
 def as_path(path: object, where: str) -> str:
     """``path`` (a str or os.PathLike) as a str, or a TypeError naming ``where``."""
     try:
-        text = os.fspath(path)  # type: ignore[arg-type]
+        text = os.fspath(path)  # type: ignore[call-overload]  # any object: fspath's TypeError is the check
     except TypeError:
         raise TypeError(f"{where}: path must be a str or a pathlib.Path, got {type(path).__name__} {path!r:.60}") from None
     if not isinstance(text, str):  # bytes paths: fine for the OS, but every message here is text

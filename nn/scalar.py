@@ -205,7 +205,7 @@ class Layer(Module):
     def _own_groups(self) -> List[Group]:
         groups: List[Group] = [("weight", (self.nout, self.nin), [w for n in self.neurons for w in n.weight])]
         if self.neurons[0].bias is not None:
-            groups.append(("bias", (self.nout,), [n.bias for n in self.neurons]))  # type: ignore[misc]
+            groups.append(("bias", (self.nout,), [n.bias for n in self.neurons if n.bias is not None]))  # all or none
         return groups
 
     def forward(self, x: Sequence[Union[float, Value]]) -> List[Value]:
@@ -253,7 +253,8 @@ class MLP(Module):
         self.activation, self.output_activation = activation, output_activation
         self.layers = [Layer(n_in, n_out, act, bias, init=init, bias_init=bias_init, seed=rng) for n_in, n_out, act in plan]
         for name, layer in self.named_children():
-            layer._label(name + ".")  # type: ignore[attr-defined]
+            if isinstance(layer, Layer):  # (all of them are)
+                layer._label(name + ".")
 
     def named_children(self) -> Iterator[Tuple[str, Module]]:
         # Positions in PyTorch's Sequential(Linear, act, Linear, ...): an activation

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, TextIO, Tuple, Union
 
 import numpy as np
-from tqdm.auto import tqdm  # type: ignore[import-untyped]
+from tqdm.auto import tqdm
 
 from autograd_lite import Tensor, Value, gc_paused, no_grad
 
@@ -768,8 +768,8 @@ def _train_step(
                 optimizer.step()
             except NonFiniteError as exc:  # nn's optimizers: nothing was changed
                 if exc.kind == "gradient":
-                    bad = _nonfinite_grad(model, params) or str(exc)
-                    return loss_value, pred, ("gradient", f"the loss is {loss_value:.6g} but {bad}", True)
+                    why_grad = _nonfinite_grad(model, params) or str(exc)
+                    return loss_value, pred, ("gradient", f"the loss is {loss_value:.6g} but {why_grad}", True)
                 name = _param_name(model, optimizer.params[exc.parameter])
                 why = str(exc).split(" would put inf or nan into ", 1)[-1].split("; nothing", 1)[0]
                 return loss_value, pred, ("update", f"the loss is {loss_value:.6g} but updating {name} would put inf or nan into {why}", True)

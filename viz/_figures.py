@@ -24,7 +24,7 @@ would otherwise be copied five times lives here.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar, cast
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def lecture_figure(fn: F) -> F:
         with style.lecture():
             return fn(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)  # functools.wraps keeps fn's signature
 
 
 def new_axes(ax: Any = None, *, figsize: Optional[Tuple[float, float]] = None, projection: Optional[str] = None) -> Tuple[Any, Any]:

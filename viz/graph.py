@@ -263,8 +263,8 @@ def _walk(
             )
     if modules is not None:
         g.clusters = find_clusters(modules, order, index, inputs_of, where)
-        for k, (key, people) in parameter_names(modules).items():
-            g.keys[k], g.people[k] = key, people
+        for pid, (state_key, people) in parameter_names(modules).items():
+            g.keys[pid], g.people[pid] = state_key, people
     if collapse is not None:
         assert g.clusters is not None  # draw_graph checks modules= comes with collapse
         g.groups = g.clusters.group_of(collapse)
@@ -445,14 +445,16 @@ def _edge_text(g: _Graph, look: _Look, state: _State, i: int, k: int) -> Optiona
     j = g.inputs[i][k]
     takes_grad = a.requires_grad(g.order[j])
     if look.edge_labels == "local":
-        local = state.locals[i][k] if state.locals is not None and state.locals[i] is not None else None
+        row = state.locals[i] if state.locals is not None else None
+        local = row[k] if row is not None else None
         if local is None:
             return None
         text = a.local_text(local)
         return _t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True)  # a Jacobian's rows start below
     if look.edge_labels != "flow" or not takes_grad:
         return None  # constants and data: the engine sends them nothing
-    part = state.parts[i][k] if state.parts[i] is not None else None
+    sent = state.parts[i]
+    part = sent[k] if sent is not None else None
     if not state.ran or part is None:
         return _t(f"← {PENDING}", italic=True, color=MUTED)  # not sent (yet)
     hot = state.active == i
@@ -566,7 +568,7 @@ class _Drawing:
         self.note_variants: Dict[str, set] = {}
         for state in states:
             self._measure(state, slots)
-            for name, text, italic, color in self._notes(state):
+            for name, text, italic, _color in self._notes(state):
                 self.note_variants.setdefault(name, set()).add(text)
                 slots.see(("note", name), _t(text, italic=italic))
         self.widths = slots.seen
@@ -597,8 +599,8 @@ class _Drawing:
         for state in states:
             caption = self._caption_lines(state)
             most = max(most, len(caption))
-            for text in caption:
-                slots.see(("caption",), text)
+            for caption_line in caption:
+                slots.see(("caption",), caption_line)
         self.widths.update(slots.seen)
         self.widths[("caption_lines",)] = float(most)
         return plan
@@ -860,8 +862,8 @@ class _Drawing:
                 out.append((self._source(j), f"n{i}op", k))
             out.append((f"n{i}op", f"n{i}", -1))
         if groups is not None:
-            for grp, src, _count in self._group_edges():
-                out.append((src, f"c{grp}", -2))
+            for grp, source, _count in self._group_edges():
+                out.append((source, f"c{grp}", -2))
         return out
 
     def _sizes(self, state: _State) -> Tuple[Dict[str, Tuple[float, float]], Dict[Tuple[str, str, int], Tuple[float, float]]]:
@@ -1070,11 +1072,13 @@ class _Drawing:
                 rows.append(_t(f"← {a.number_text(grad)}", color=GRAD_COLOR) if done and state.ran else
                             _t(f"← {PENDING}", italic=True, color=MUTED))
             else:
-                part = state.parts[i][k] if state.parts[i] is not None else None  # type: ignore[index]
+                sent = state.parts[i]
+                part = sent[k] if sent is not None and k is not None else None
                 rows.append(_t(f"← {a.number_text(part)}", bold=hot, color=GRAD_COLOR) if part is not None and state.ran
                             else _t(f"← {PENDING}", italic=True, color=MUTED))
-        if look.edge_labels == "local" and i is not None and state.locals is not None and state.locals[i] is not None:
-            local = state.locals[i][k]  # type: ignore[index]
+        row = state.locals[i] if look.edge_labels == "local" and i is not None and state.locals is not None else None
+        if row is not None and k is not None:
+            local = row[k]
             if local is not None:
                 text = a.local_text(local)
                 rows.append(_t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True))
@@ -1107,11 +1111,11 @@ class _Drawing:
                 if grad is not None:
                     rows.append([_Cell(grad, slot=("g", i))])
                 width, style = ROLE_OUTLINE[role]
-                attrs = (
+                table_attrs = (
                     f' BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{look.pad}" '
                     f'BGCOLOR="{ROLE_COLORS[role][0]}" STYLE="rounded{"," + style if style else ""}"'
                 )
-                table, sizes[f"n{i}"] = _table(rows, slots, attrs, width)
+                table, sizes[f"n{i}"] = _table(rows, slots, table_attrs, width)
                 out.append(f'  n{i} [id="n{i}", shape=plain, label=<{table}>];')
                 continue
             emitted[i] = [f"n{i}op"]
@@ -1220,7 +1224,7 @@ def _check_options(
     if (
         not isinstance(screen, (tuple, list))
         or len(screen) != 2
-        or any(isinstance(s, bool) or not isinstance(s, Real) or not 1 <= s < 1e6 for s in screen)
+        or any(isinstance(s, bool) or not isinstance(s, Real) or not 1 <= float(s) < 1e6 for s in screen)
     ):
         raise ValueError(
             f"{where}: screen={screen!r}; give the (width, height) in pixels the drawing is made for, "
@@ -1338,7 +1342,7 @@ def draw_graph(
     look = _Look(style, show_data, show_grad, edge_labels, legend, float(font_size))
     # Reserve room for what this graph shows before backward(), after it, and now: the
     # drawings before and after backward() then share one layout.
-    states = []
+    states: List[_State] = []
     for s in (shown, _not_run_state(g), computed, stored):
         if s is not None and all(s is not t for t in states):
             states.append(s)
@@ -1347,7 +1351,7 @@ def draw_graph(
         locals_ = [a.local_derivatives(node) if a.has_rule(node) else None for node in g.order]
         for s in states:
             s.locals = locals_
-    drawing, plan = _prepare(g, look, states, tuple(screen), rankdir, cells)  # type: ignore[arg-type]
+    drawing, plan = _prepare(g, look, states, (screen[0], screen[1]), rankdir, cells)
     info = {
         "nodes": len(g.order),
         "grads": shown.grads,
@@ -1532,10 +1536,10 @@ def backward_frames(
         states.append(_State(list(grads), list(parts), True, final, i, received, caption))  # its own snapshot
         explained.append(explain_step(g, i, upstream, sent, k, len(steps)))
     look = _Look(style, show_data, True, "flow", legend, float(font_size), frames=True)
-    frames = []
+    frames: List[DotGraph] = []
     if not states:
         return frames
-    drawing, _ = _prepare(g, look, states, tuple(screen), rankdir, cells)  # type: ignore[arg-type]
+    drawing, _ = _prepare(g, look, states, (screen[0], screen[1]), rankdir, cells)
     names = _dot_names(g)
     for k, (state, step) in enumerate(zip(states, explained), start=1):
         info = {

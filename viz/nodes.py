@@ -437,7 +437,7 @@ class TensorAdapter(NodeAdapter):
         skip = rule is None or upstream is None  # backward() skips a node with no gradient too
 
         def run() -> None:
-            if not skip:
+            if rule is not None and upstream is not None:  # (not skip)
                 rule(copy)  # the rules are @staticmethods taking the output node: the same arithmetic as backward()
 
         def collect() -> List[Optional[np.ndarray]]:

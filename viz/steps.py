@@ -43,7 +43,7 @@ import sys
 import textwrap
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -108,10 +108,10 @@ class Step:
         if self.bindings:
             where += "  with " + ", ".join(f"{a} = {b}" for a, b in self.bindings)
         out.append(("rule", where))
-        writes = {}
+        writes: Dict[int, List[Write]] = {}
         for w in self.writes:
             writes.setdefault(w.line, []).append(w)
-        tests = {}
+        tests: Dict[int, List[Tuple[str, bool]]] = {}
         for line, text, outcome in self.tests:
             tests.setdefault(line, []).append((text, outcome))
         for line, text, ran in self.source:
@@ -180,8 +180,9 @@ def _value_text(v: Any, names: Dict[int, str]) -> Optional[str]:
         return str(tuple(int(e) for e in v))
     if isinstance(v, (tuple, list)) and len(v) <= SMALL:
         inner = [_value_text(e, names) for e in v]
-        if all(t is not None for t in inner):
-            return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"  # type: ignore[arg-type]
+        texts = [t for t in inner if t is not None]
+        if len(texts) == len(inner):
+            return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
     return None
 
 
@@ -253,8 +254,8 @@ class _Subst:
             return sym + self._wrap(node.operand, 3)
         if isinstance(node, ast.Compare):
             out = self._wrap(node.left, 1)
-            for op, right in zip(node.ops, node.comparators):
-                out += f" {_CMP.get(type(op), '?')} {self._wrap(right, 1)}"
+            for cmp, right in zip(node.ops, node.comparators):
+                out += f" {_CMP.get(type(cmp), '?')} {self._wrap(right, 1)}"
             return out
         if isinstance(node, ast.BoolOp):
             word = " and " if isinstance(node.op, ast.And) else " or "
