@@ -192,7 +192,7 @@ def scratch_grad(output: Any, inputs: Sequence[Any]) -> Tuple[Any, ...]:
             if node not in on_path:
                 continue
             s = kind.__new__(kind)
-            s.data, s.grad, s._op, s._backward, s.requires_grad = node.data, zero, node._op, node._backward, True
+            s.data, s.grad, s._op, s._rule, s.requires_grad = node.data, zero, node._op, node._rule, True
             if kind is Tensor:
                 s._ctx = node._ctx
             prev = []
@@ -208,7 +208,7 @@ def scratch_grad(output: Any, inputs: Sequence[Any]) -> Tuple[Any, ...]:
         for node in reversed(order):
             s = shadow.get(node)
             if s is not None and node._prev and s.grad is not None:
-                s._backward(s)
+                s._rule(s)
     return tuple(shadow[x].grad for x in inputs)
 
 

@@ -6,7 +6,7 @@
 cProfile is no help here: it charges the BLAS time of ``a @ b`` to whichever Python
 function evaluates it and adds its own cost to every call of our small functions. This
 script times each forward line of the W3/W4 step, and each node's derivative rule
-(wrapping ``node._backward`` of the recorded graph, in this script only), with the
+(wrapping ``node._rule`` of the recorded graph, in this script only), with the
 collector off, and prints the mean over many steps. The timer costs ~0.1 us per line.
 """
 
@@ -53,7 +53,7 @@ class Lines:
     def time_rules(self, root: Tensor) -> None:
         """Charge each node's derivative rule to 'rule <op>' during the next backward()."""
         for node in topological_order(root):
-            rule = node._backward
+            rule = node._rule
             if rule is not None:
 
                 def timed(out: Tensor, rule: Callable[[Tensor], None] = rule, key: str = f"  rule {node._op}") -> None:
@@ -61,7 +61,7 @@ class Lines:
                     rule(out)
                     self.total[key] += clock() - t0
 
-                node._backward = timed
+                node._rule = timed
 
     def report(self, title: str, n: int, groups: Dict[str, List[str]]) -> None:
         print(f"\n{title} (us per step, mean of {n})")

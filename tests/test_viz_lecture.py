@@ -338,6 +338,21 @@ def test_collapsed_neurons_stand_in_their_order() -> None:
     assert cells(g.source, neurons["neuron 1"])[0] == "neuron 1 of layer 1"
 
 
+def test_collapsed_neurons_read_top_down_when_the_layers_run_left_to_right() -> None:
+    model = nn.MLP(3, [4, 4, 1], output_activation="tanh", seed=0)
+    from dot_read import node_texts
+
+    for rankdir, axis in (("LR", 1), ("TB", 0)):
+        g = viz.draw_model(model, [2.0, 3.0, -1.0], [1.0], nn.mse, collapse="neuron", rankdir=rankdir)
+        boxes = node_boxes(g.svg())
+        for layer in (1, 2):
+            ids = {t.split(" of ")[0]: k for k, t in node_texts(g.source).items() if t.startswith("neuron") and f"of layer {layer}" in t}
+            where = [boxes[ids[f"neuron {j}"]][axis] for j in range(1, 5)]
+            # neuron 1 first: at the top when layers run left to right (SVG y grows downward),
+            # at the left when they run top down
+            assert where == sorted(where) and len(set(where)) == 4, (rankdir, layer, where)
+
+
 def test_flow_labels_before_backward_say_nothing_has_flowed_and_grads_computed_fills_them() -> None:
     from dot_read import dot_edges, edge_label, footer_cells
     from viz.graph import NOT_RUN_NOTE

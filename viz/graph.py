@@ -1036,6 +1036,8 @@ class _Drawing:
             # would drop the box).
             kids = sorted((k for k in c.children if k in collapsed and clusters[k].kind == "neuron"),
                           key=lambda k: clusters[k].index)
+            if self.look.rankdir in ("LR", "RL"):
+                kids.reverse()  # left to right, a rank's first node is drawn at the bottom: flip it to the top
             if len(kids) > 1:
                 out.append(f"{pad}  {{ rank=same; " + " -> ".join(f"c{k}" for k in kids) + " [style=invis]; }")
             stack.append((key, depth, True))
