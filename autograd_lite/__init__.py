@@ -8,8 +8,9 @@ finds the op where the numbers first became inf or nan, and the line of your cod
 made it.
 """
 
-from .engine import Value, gc_paused, is_grad_enabled, no_grad, zero_grad
-from .tensor import Tensor, concatenate, maximum, minimum, stack
+from .engine import ClosureRule, Value, gc_paused, is_grad_enabled, no_grad, zero_grad
+from .tensor import Tensor, accumulate_grad, concatenate, maximum, minimum, stack
+from .graph import topological_order
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .functional import grad, hessian, hvp
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
@@ -25,6 +26,7 @@ __all__ = [
     "is_grad_enabled",
     "gc_paused",
     "zero_grad",
+    "topological_order",
     "gradcheck",
     "numerical_grad",
     "GradcheckError",
@@ -34,5 +36,8 @@ __all__ = [
     "detect_anomaly",
     "is_anomaly_enabled",
     "AnomalyError",
+    # The node protocol's two helpers, for code that reads or replays graphs (viz does):
+    "ClosureRule",
+    "accumulate_grad",
 ]
 __version__ = "0.1.0"

@@ -165,7 +165,7 @@ class Anomaly:
                 total = grads.get(x)
                 grads[x] = part if total is None else total + part
                 if not _finite(grads[x].data):
-                    raise _backward_error(node, g.data, k, total.data, grads[x].data, twin=True)
+                    raise _backward_error(node, g.data, k, None if total is None else total.data, grads[x].data, twin=True)
         except AnomalyError as exc:
             if exc.phase != "forward":
                 raise

@@ -134,7 +134,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Uni
 
 from .graph import topological_order
 
-__all__ = ["Value", "no_grad", "is_grad_enabled", "gc_paused", "zero_grad"]
+__all__ = ["Value", "ClosureRule", "no_grad", "is_grad_enabled", "gc_paused", "zero_grad"]
 
 # Grad mode and anomaly mode live in one ContextVar, read once for every node made:
 #   True       the usual: ops record a graph
@@ -267,8 +267,22 @@ def _check_number(x: object, where: str) -> float:
 _NO_CHILDREN: Tuple[()] = ()
 
 
-class _Closure:
-    """A zero-argument closure (micrograd's ``_backward``) as a rule: ``rule(node)`` calls ``fn()``."""
+class ClosureRule:
+    """A rule made by hand, micrograd's way: ``out._backward = fn`` stores ``ClosureRule(fn)``
+    in ``out._rule``, so ``backward()`` calls every rule the same way, ``rule(node)``, and
+    this one calls ``fn()``.
+
+    Part of the node protocol (``data``, ``grad``, ``_prev``, ``_op``, ``_rule``, ``label``):
+    code that reads a graph (``viz``, ``gradcheck``) tells such a rule from an op's own by
+    ``type(node._rule) is ClosureRule``. Its ``fn`` closes over the real nodes, so unlike an
+    op's rule it cannot be run on a copy of the node.
+
+    >>> x = Value(3.0); out = Value(x.data * 2.0, (x,), "double")
+    >>> def _backward(): x.grad += 2.0 * out.grad
+    >>> out._backward = _backward
+    >>> type(out._rule).__name__, out._rule.fn is _backward
+    ('ClosureRule', True)
+    """
 
     __slots__ = ("fn",)
 
@@ -288,7 +302,7 @@ def _micrograd_rule(node: Any) -> Callable[[], None]:
     rule = node._rule
     if rule is None:
         return _nothing
-    if type(rule) is _Closure:
+    if type(rule) is ClosureRule:
         return rule.fn
     return types.MethodType(rule, node)
 
@@ -313,7 +327,7 @@ def _set_micrograd_rule(node: Any, fn: Callable[[], None]) -> None:
             f"takes {code.co_argcount}; write it as a closure over out (def _backward(): x.grad += ... * out.grad), "
             f"or install a rule that takes the node as node._rule = {fn.__qualname__}"
         )
-    node._rule = _Closure(fn)
+    node._rule = ClosureRule(fn)
 
 
 def _nothing() -> None:
@@ -763,7 +777,7 @@ class Value:
             # interior grad left by an earlier call. (Kept as they are: floats are immutable.)
             kept = []
             running = False  # True once the rules run (rather than the checks)
-            node = None  # the node being checked, or whose rule runs
+            node: Any = None  # the node being checked, or whose rule runs
             try:
                 # One pass before any rule runs: check each leaf (stale or not a number:
                 # raise) and restart each interior grad from zero.
@@ -866,7 +880,7 @@ def _make_result(
         )
     prev = tuple(children)
     if not prev and not op:  # Value(x, ()): a leaf after all
-        Value.__init__(node, data, label=label, requires_grad=requires_grad)
+        Value.__init__(node, data, label=label, requires_grad=requires_grad)  # type: ignore[arg-type]  # Value() checks them
         return
     for i, p in enumerate(prev):
         if type(p) is not Value:

@@ -115,7 +115,7 @@ def grad(
         if x not in used and not allow_unused:
             _raise_unused(i, x, output)
 
-    seed = _unchecked(1.0) if type(output) is Value else _const(np.ones(output.data.shape, output.data.dtype))
+    seed = _unchecked(1.0) if isinstance(output, Value) else _const(np.ones(output.data.shape, output.data.dtype))
     grads: Dict[Any, Any] = {output: seed}
     keep = set(nodes)  # the inputs' gradients are the answer; interior ones are dropped when used
     token = _set_grad_mode(bool(create_graph))  # the twins record a graph, or compute constants
@@ -207,7 +207,7 @@ def hessian(f: Callable[..., Node], *inputs: Any) -> np.ndarray:
         row = 0
         for g in gs:
             for k in range(g.data.size if type(g) is Tensor else 1):
-                element = g if type(g) is Value else g.reshape(-1)[k]
+                element = g if isinstance(g, Value) else g.reshape(-1)[k]
                 if element.requires_grad:  # else the row is zero: this gradient is a constant
                     parts = grad(element, leaves, allow_unused=True)
                     out[row] = np.concatenate([np.ravel(p.data) for p in parts])
@@ -229,7 +229,7 @@ def _input_nodes(inputs: Any, kind: type) -> List[Node]:
             f"{type(inputs).__name__}{f' {inputs!r}' if not isinstance(inputs, (list, tuple)) else ' (empty)'}"
         )
     for i, x in enumerate(nodes):
-        if type(x) is not kind:
+        if not isinstance(x, (Value, Tensor)) or type(x) is not kind:
             other = "a Value" if kind is Value else "a Tensor"
             raise TypeError(
                 f"grad: input {i} is {type(x).__name__} {x!r}, but the output is {other}; the inputs "
@@ -246,7 +246,7 @@ def _input_nodes(inputs: Any, kind: type) -> List[Node]:
 
 def _answer(x: Node, g: Any, create_graph: bool) -> Node:
     """The entry for input ``x``: its gradient node (or a constant copy), or zero if unused."""
-    if type(x) is Value:
+    if isinstance(x, Value):
         if g is None:
             return _unchecked(0.0)
         return g if create_graph else _unchecked(float(g.data))
@@ -260,7 +260,7 @@ def _answer(x: Node, g: Any, create_graph: bool) -> Node:
 def _name(x: Node) -> str:
     if x.label is not None:
         return f"label {x.label!r}"
-    if type(x) is Value:
+    if isinstance(x, Value):
         return f"Value with data {x.data:.6g}"
     return f"Tensor of shape {x.shape}" + (f", op {x._op!r}" if x._op else "")
 
@@ -280,7 +280,7 @@ def _raise_unused(i: int, x: Node, output: Node) -> None:
 
 
 def _raise_no_twin(node: Node) -> None:
-    if node._rule is None or type(node._rule).__name__ == "_Closure":  # made by hand, micrograd's way
+    if node._rule is None or type(node._rule) is engine.ClosureRule:  # made by hand, micrograd's way
         raise NotImplementedError(
             f"grad: op {node._op!r} was made by hand ({type(node).__name__}(data, _children, _op)) with "
             f"{'no rule' if node._rule is None else 'a closure as its rule (out._backward = ...)'}; a closure "
@@ -340,7 +340,7 @@ def _vectors(vectors: Any, leaves: List[Node], single: bool) -> List[Any]:
         )
     out: List[Any] = []
     for i, (v, leaf) in enumerate(zip(items, leaves)):
-        if type(leaf) is Value:
+        if isinstance(leaf, Value):
             out.append(engine._check_number(v, f"hvp: vector {i}"))
         else:
             arr = _as_float_array(v.data if isinstance(v, Tensor) else v, f"hvp: vector {i}", leaf.data.dtype)
@@ -365,7 +365,7 @@ def _call(f: Callable[..., Node], leaves: List[Node], where: str) -> Node:
 
 def _plain(h: Any, leaf: Node) -> Any:
     """A gradient entry as a plain number (Value) or array (Tensor); zero if there is none."""
-    if type(leaf) is Value:
+    if isinstance(leaf, Value):
         return 0.0 if h is None else float(h.data)
     return np.zeros_like(leaf.data) if h is None else np.array(h.data, dtype=leaf.data.dtype)
 

@@ -28,7 +28,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from .engine import Value, _check_flag, _check_number, _Closure, _show, no_grad
+from .engine import ClosureRule, Value, _check_flag, _check_number, _show, no_grad
 from .graph import topological_order
 from .tensor import Tensor, _scatter, concatenate, maximum, stack
 from .tensor_checks import _as_float_array
@@ -116,7 +116,7 @@ def _local_mismatch(node: Value, eps: float, atol: float, rtol: float) -> Option
     if rule is None:
         return None
     xs = [p.data for p in node._prev]
-    if type(rule) is _Closure:  # an op made by hand, micrograd's way: check it if it is this op
+    if type(rule) is ClosureRule:  # an op made by hand, micrograd's way: check it if it is this op
         if len(set(map(id, node._prev))) < len(xs) or not _same(_evaluate(forward, xs), node.data):
             return None  # another function under a known name (or a repeated input): not checked
         analytic = _closure_parts(node)
@@ -159,7 +159,7 @@ def _closure_parts(node: Value) -> List[float]:
         for p in node._prev:
             p.grad = 0.0
         node.grad = 1.0
-        node._rule(node)  # type: ignore[misc]  # (a _Closure: checked by the caller)
+        node._rule(node)  # type: ignore[misc]  # (a ClosureRule: checked by the caller)
         return [float(p.grad) for p in node._prev]
     finally:
         for n, g in reversed(saved):
@@ -388,11 +388,10 @@ def _diagnose_tensor(out: Tensor, eps: float, atol: float, rtol: float, rng: np.
         copy.backward(u)
         vs = [rng.standard_normal(x.shape) if p.requires_grad else np.zeros(x.shape) for x, p in zip(xs, node._prev, strict=True)]
 
-        def at(sign: float) -> np.ndarray:
-            with no_grad():
-                return recompute([Tensor(x + sign * eps * v) for x, v in zip(xs, vs, strict=True)], node).data
-
-        numeric = float(np.sum(u * (at(1.0) - at(-1.0)))) / (2.0 * eps)
+        with no_grad():  # the op at x + eps v and at x - eps v, v a random direction
+            ahead = recompute([Tensor(x + eps * v) for x, v in zip(xs, vs, strict=True)], node).data
+            behind = recompute([Tensor(x - eps * v) for x, v in zip(xs, vs, strict=True)], node).data
+        numeric = float(np.sum(u * (ahead - behind))) / (2.0 * eps)
         analytic = float(sum(np.sum(leaf.grad * v) for leaf, v in zip(leaves, vs, strict=True) if leaf.grad is not None))
         if not _close(analytic, numeric, atol, rtol):
             shapes = ", ".join(str(x.shape) for x in xs)

@@ -106,7 +106,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -141,7 +141,7 @@ from .tensor_checks import (
     _shape_error,
 )
 
-__all__ = ["Tensor", "concatenate", "stack", "maximum", "minimum"]
+__all__ = ["Tensor", "concatenate", "stack", "maximum", "minimum", "accumulate_grad"]
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
 Axis = Union[None, int, Tuple[int, ...]]  # None: all axes
@@ -164,6 +164,8 @@ class Tensor:
 
     # Slots, not a __dict__, and no closure per node: as in Value.
     __slots__ = ("data", "grad", "_prev", "_op", "_rule", "_ctx", "label", "requires_grad", "__weakref__")
+    # Marks the class for Value's input checks (which must not import this module).
+    _autograd_lite_tensor = True
 
     # numpy: `array + tensor` must not loop over the array making an object array; this
     # makes numpy hand every operator to Tensor's reflected method (__radd__, ...).
@@ -1106,7 +1108,7 @@ class Tensor:
             # _accumulate never changes a gradient array in place.
             kept = []
             running = False  # True once the rules run (rather than the checks)
-            node = None  # the node being checked, or whose rule runs
+            node: Any = None  # the node being checked, or whose rule runs
             try:
                 # One pass before any rule runs: check the leaves, restart interior grads.
                 for node in order:
@@ -1172,10 +1174,6 @@ class Tensor:
         out.label = label
         out.requires_grad = requires_grad
         return out
-
-
-# Tensor is recognised by Value's input checks (which must not import this module).
-Tensor._autograd_lite_tensor = True  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------- functions
@@ -1365,12 +1363,19 @@ def _make_result(node: Tensor, data: Any, children: Any, op: Any, label: Any, re
     node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
 
 
-def _accumulate(x: Tensor, g: Any) -> None:
-    """``x.grad += g``, where ``None`` means no gradient yet.
+def accumulate_grad(x: Tensor, g: Any) -> None:
+    """``x.grad += g``, where ``None`` means no gradient yet: how every Tensor rule hands a
+    part of the gradient to an input (``dL/dx += part``), so code that replays a rule (``viz``
+    on a throwaway node) adds parts up exactly, bit for bit, as ``backward()`` does.
 
     Never in place: a gradient array may be shared with another node (``a + b`` hands
     the same array to both), so a sum is always a new array. A leaf gets its own copy
     in its own dtype, since users and optimizers change leaf gradients.
+
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> accumulate_grad(w, np.array([0.5, 0.5])); accumulate_grad(w, 1)
+    >>> w.grad
+    array([1.5, 1.5])
     """
     if x.grad is None:
         if not x._prev:
@@ -1383,6 +1388,10 @@ def _accumulate(x: Tensor, g: Any) -> None:
     else:
         total = x.grad + g
         x.grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d sums are numpy scalars
+
+
+# The rules' short name for it (the stepper, viz.steps, shows their lines as written).
+_accumulate = accumulate_grad
 
 
 def _unbroadcast(g: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
@@ -1553,7 +1562,11 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
     return _node(data, "matmul", Tensor._matmul_backward, a, b)
 
 
-def _restore_axes(g: np.ndarray, shape: Tuple[int, ...], axis: Optional[Tuple[int, ...]], keepdims: bool) -> np.ndarray:
+# An array or a Tensor: _restore_axes serves the float rules and their twins alike.
+_ArrayOrTensor = TypeVar("_ArrayOrTensor", np.ndarray, "Tensor")
+
+
+def _restore_axes(g: _ArrayOrTensor, shape: Tuple[int, ...], axis: Optional[Tuple[int, ...]], keepdims: bool) -> _ArrayOrTensor:
     """Put back, as size 1, the axes of ``shape`` that a reduction without keepdims
     removed, so that ``g`` broadcasts against the reduction's input. A full reduction's
     scalar already does."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator, Mapping
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Optional, Tuple, Union, overload
 
 import numpy as np
 
@@ -187,6 +187,12 @@ def _matmul_error(sa: Tuple[int, ...], sb: Tuple[int, ...]) -> ValueError:
     return ValueError(f"matmul: {sa} @ {sb}: the batch dimensions {sa[:-2]} and {sb[:-2]} do not broadcast")
 
 
+@overload
+def _normalize_axis(axis: None, ndim: int, where: str) -> None: ...
+@overload
+def _normalize_axis(axis: Union[int, Tuple[int, ...]], ndim: int, where: str) -> Tuple[int, ...]: ...
+@overload
+def _normalize_axis(axis: Axis, ndim: int, where: str) -> Optional[Tuple[int, ...]]: ...
 def _normalize_axis(axis: Axis, ndim: int, where: str) -> Optional[Tuple[int, ...]]:
     """``axis`` as a sorted tuple of non-negative axes (None: all axes), or a clear error."""
     if axis is None:

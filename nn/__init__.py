@@ -14,7 +14,7 @@ PyTorch's keys and shapes, and the initialisation schemes.
 True
 """
 
-from . import data, init, losses, metrics, optim, schedules, train
+from . import checks, data, files, init, losses, metrics, optim, schedules, train
 from .data import (
     Batches,
     Scaling,
@@ -66,6 +66,8 @@ __all__ = [
     "optim",
     "schedules",
     "train",
+    "files",
+    "checks",
     "mse",
     "half_sse",
     "cross_entropy",

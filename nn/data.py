@@ -461,7 +461,7 @@ def load_digits(flatten: bool = True, scale: bool = True) -> Arrays:
     lie in [0, 1]. Needs scikit-learn (``pip install scikit-learn``, or the ``digits`` extra).
     """
     try:
-        from sklearn.datasets import load_digits as _sklearn_load_digits  # type: ignore[import-untyped]
+        from sklearn.datasets import load_digits as _sklearn_load_digits
     except ImportError:
         raise ImportError(
             "load_digits: the digits come with scikit-learn, which is not installed; "

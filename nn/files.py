@@ -4,6 +4,11 @@ Both ``Module.save`` and ``History.save`` go through here, so both keep the same
 promises: nothing is lost (a crash mid-save leaves the old file, never half a new one)
 and loading never runs code (``allow_pickle=False``: an object array is refused).
 
+``write_atomic`` and ``atomic_open`` are the one atomic writer of the project: ``viz``
+saves its pictures, steppers and GIFs through them, and so do the examples and scripts.
+They live here, public, because ``viz`` already builds on ``nn`` (the arrows are
+``viz -> nn -> autograd_lite``), and the engine knows nothing of files.
+
 A save writes a temporary file ``.NAME.XXXXXXXX.tmp`` next to ``NAME`` and renames it
 over ``NAME`` at the end. A process killed mid-save leaves that temporary file behind;
 the next save of the same ``NAME`` removes it. Each writer holds a lock on its
@@ -28,7 +33,7 @@ import numpy as np
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no module on Windows: no lock (see above)
 
 __all__ = ["save_npz", "load_npz", "atomic_open", "write_atomic", "remove_stale_temporaries", "as_path"]
 
@@ -46,7 +51,7 @@ _RANDOM = r"[a-z0-9_]{8}"
 def as_path(path: object, where: str) -> str:
     """``path`` (a str or os.PathLike) as a str, or a TypeError naming ``where``."""
     try:
-        text = os.fspath(path)  # type: ignore[arg-type]
+        text = os.fspath(path)  # type: ignore[call-overload]  # any object: fspath's TypeError is the check
     except TypeError:
         raise TypeError(f"{where}: path must be a str or a pathlib.Path, got {type(path).__name__} {path!r:.60}") from None
     if not isinstance(text, str):  # bytes paths: fine for the OS, but every message here is text

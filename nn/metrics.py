@@ -21,7 +21,7 @@ from autograd_lite import Tensor, Value
 
 from .checks import finite_real
 
-__all__ = ["accuracy", "r2_score"]
+__all__ = ["accuracy", "r2_score", "to_numbers"]
 
 
 def accuracy(pred: Any, target: Any, threshold: Optional[float] = None) -> float:
@@ -133,7 +133,7 @@ def _as_array(x: Any, fn: str, what: str, finite: bool = True) -> np.ndarray:
         raise TypeError(f"{fn}: the {what} is None")
     else:
         try:
-            a = np.asarray(_plain(x))
+            a = np.asarray(to_numbers(x))
             if a.dtype.kind not in "biuf":  # complex, strings, objects: never cast quietly
                 raise TypeError
             with np.errstate(over="ignore"):  # a longdouble beyond float64: inf, refused below
@@ -148,12 +148,19 @@ def _as_array(x: Any, fn: str, what: str, finite: bool = True) -> np.ndarray:
     return a
 
 
-def _plain(x: Any) -> Any:
-    """Nested lists with Values and Tensors replaced by their numbers."""
+def to_numbers(x: Any) -> Any:
+    """``x`` with every Value and Tensor replaced by its number (its ``data``), through nested
+    lists and tuples (which become lists); anything else is returned as it is. For turning
+    a model's outputs or a list of losses into something numpy reads.
+
+    >>> from autograd_lite import Value
+    >>> to_numbers([Value(1.0), (Value(2.0), 3.0)])
+    [1.0, [2.0, 3.0]]
+    """
     if isinstance(x, (Value, Tensor)):
         return x.data
     if isinstance(x, (list, tuple)):
-        return [_plain(item) for item in x]
+        return [to_numbers(item) for item in x]  # recursion over the nesting depth of a list, not a graph
     return x
 
 

@@ -93,6 +93,12 @@ class Module:
                 for i, m in enumerate(value):
                     yield f"{name}.{i}", m
 
+    def _called_parts(self) -> Iterator[Tuple[str, "Module"]]:
+        """Modules this one calls that are not its children in the state dict, with names
+        relative to it: none here; a scalar Layer's neurons. ``record_calls`` names them so
+        drawings can box each neuron."""
+        return iter(())
+
     def named_modules(self, prefix: str = "") -> Iterator[Tuple[str, "Module"]]:
         """This module and every descendant, depth first, with dotted names ("" is self)."""
         if not isinstance(prefix, str):
@@ -242,7 +248,8 @@ class Module:
             else:
                 # Cast to the parameter's dtype now and check again: finite numbers can
                 # become inf on the way (1e300 into float32, a longdouble 1e400 into float64).
-                target = targets[name].data.dtype if isinstance(targets[name], Tensor) else np.dtype(np.float64)
+                param = targets[name]
+                target = param.data.dtype if isinstance(param, Tensor) else np.dtype(np.float64)
                 with np.errstate(over="ignore"):
                     cast = arr.astype(target)
                 if not np.isfinite(cast).all():
@@ -250,7 +257,7 @@ class Module:
                     problems.append(
                         f"{name}: holds {str(first)} (for example), out of {target} range, the model's dtype there"
                     )
-                elif isinstance(targets[name], Tensor) and not targets[name].data.flags.writeable:
+                elif isinstance(param, Tensor) and not param.data.flags.writeable:
                     problems.append(f"{name}: the parameter's array is read-only (Tensor.from_numpy of a read-only array?)")
                 else:
                     arrays[name] = cast

@@ -104,7 +104,7 @@ class Optimizer:
         # The Values are updated together as one vector with one state (see the module
         # docstring); each Tensor has its own state, keyed by its index in ``params``.
         self._value_index = [i for i, p in enumerate(self.params) if isinstance(p, Value)]
-        self._values: List[Value] = [self.params[i] for i in self._value_index]  # type: ignore[misc]
+        self._values: List[Value] = [p for p in self.params if isinstance(p, Value)]  # in _value_index's order
         self._value_state: State = {}
         self._tensors: List[Tuple[int, Tensor]] = [(i, p) for i, p in enumerate(self.params) if isinstance(p, Tensor)]
         self._tensor_state: Dict[int, State] = {}
@@ -147,8 +147,8 @@ class Optimizer:
                     self._raise_non_finite(where, x, state, [i], [p])
         # Everything computed and checked: commit.
         if values is not None:
-            for p, xi in zip(self._values, values[0]):
-                p.data = xi
+            for v, xi in zip(self._values, values[0]):
+                v.data = xi
             self._value_state = values[1]
         for i, p, x, state in tensors:
             np.copyto(p.data, x)  # in place: views (from_numpy) and the dtype are kept

@@ -81,16 +81,17 @@ class CallRecord:
 
 
 def _named_modules(module: Any) -> Iterator[Tuple[str, Any]]:
-    """``named_modules()``, plus the neurons of scalar Layers (which are not state children)."""
-    from .scalar import Layer  # here, not at the top: scalar.py imports this module
-
+    """``named_modules()``, plus the modules each one calls that are not state children
+    (``Module._called_parts``: a scalar Layer's neurons). Asked of the module, so this file
+    needs no module class and imports nothing from nn (module.py and scalar.py import it)."""
     named = getattr(module, "named_modules", None)
     if named is None:
         return
     for name, sub in named():
         yield name, sub
-        for j, neuron in enumerate(sub.neurons if isinstance(sub, Layer) else ()):
-            yield (f"{name}.neurons.{j}" if name else f"neurons.{j}"), neuron
+        parts = getattr(sub, "_called_parts", None)
+        for part, m in parts() if parts is not None else ():
+            yield (f"{name}.{part}" if name else part), m
 
 
 def _nodes(x: Any) -> Tuple[Any, ...]:

@@ -199,10 +199,13 @@ class Layer(Module):
     def named_children(self) -> Iterator[Tuple[str, Module]]:
         return iter(())  # neurons are parts of the weight matrix, not separate state
 
+    def _called_parts(self) -> Iterator[Tuple[str, Module]]:
+        return ((f"neurons.{j}", n) for j, n in enumerate(self.neurons))  # each neuron's call is recorded
+
     def _own_groups(self) -> List[Group]:
         groups: List[Group] = [("weight", (self.nout, self.nin), [w for n in self.neurons for w in n.weight])]
         if self.neurons[0].bias is not None:
-            groups.append(("bias", (self.nout,), [n.bias for n in self.neurons]))  # type: ignore[misc]
+            groups.append(("bias", (self.nout,), [n.bias for n in self.neurons if n.bias is not None]))  # all or none
         return groups
 
     def forward(self, x: Sequence[Union[float, Value]]) -> List[Value]:
@@ -250,7 +253,8 @@ class MLP(Module):
         self.activation, self.output_activation = activation, output_activation
         self.layers = [Layer(n_in, n_out, act, bias, init=init, bias_init=bias_init, seed=rng) for n_in, n_out, act in plan]
         for name, layer in self.named_children():
-            layer._label(name + ".")  # type: ignore[attr-defined]
+            if isinstance(layer, Layer):  # (all of them are)
+                layer._label(name + ".")
 
     def named_children(self) -> Iterator[Tuple[str, Module]]:
         # Positions in PyTorch's Sequential(Linear, act, Linear, ...): an activation

@@ -81,7 +81,8 @@ class LRScheduler:
         except OverflowError:
             lr = math.inf
         if not math.isfinite(lr):
-            grow = f"; gamma {self.gamma:g} > 1 multiplies it every step" if getattr(self, "gamma", 0.0) > 1.0 else ""
+            gamma = getattr(self, "gamma", 0.0)  # the schedules that multiply (StepLR, ExponentialLR) have one
+            grow = f"; gamma {gamma:g} > 1 multiplies it every step" if gamma > 1.0 else ""
             raise OverflowError(
                 f"{where}: the learning rate of epoch {epoch} is beyond float64 (base_lr "
                 f"{self.base_lr:g}{grow}); nothing was changed"
@@ -267,9 +268,10 @@ class CosineAnnealingLR(LRScheduler):
 def _check_count(where: str, name: str, n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"{where}: {name} must be a whole number of steps (an int), got {type(n).__name__} {show(n)}")
-    if n < 1 or n > 2**53:  # (beyond 2**53, k / n is no longer computed exactly: no schedule needs it)
+    count = int(n)  # exact for any Integral (an int, a numpy integer)
+    if count < 1 or count > 2**53:  # (beyond 2**53, k / n is no longer computed exactly: no schedule needs it)
         raise ValueError(f"{where}: invalid {name} {show(n)}; it must be >= 1 and at most 2**53")
-    return int(n)
+    return count
 
 
 def _check_gamma(where: str, gamma: Any) -> float:

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, TextIO, Tuple, Union
 
 import numpy as np
-from tqdm.auto import tqdm  # type: ignore[import-untyped]
+from tqdm.auto import tqdm
 
 from autograd_lite import Tensor, Value, gc_paused, no_grad
 
@@ -61,7 +61,7 @@ from .checks import show as _show
 from .files import as_path, load_npz, save_npz
 from .optim import NonFiniteError, Optimizer
 
-__all__ = ["fit", "evaluate", "History", "early_stopping", "stop_below"]
+__all__ = ["fit", "evaluate", "History", "early_stopping", "stop_below", "forward_batch", "loss_number", "outputs_array"]
 
 # A batch is (inputs, targets); data is one (X, y) pair or a re-iterable of batches.
 Batch = Tuple[np.ndarray, np.ndarray]
@@ -411,7 +411,7 @@ def fit(
                 seen += n
                 loss_mean += (loss_value - loss_mean) * (n / seen)
                 if metrics:
-                    pred_array = _pred_array(pred, engine)
+                    pred_array = outputs_array(pred, engine)
                     for name, fn in metrics.items():
                         metric_sums[name] += _metric_value(name, fn, pred_array, yb) * n
                 del pred  # free this step's graph now, not at the next assignment
@@ -487,12 +487,12 @@ def _evaluate(model: Any, engine: str, loss_fn: Callable[[Any, np.ndarray], Any]
     sums = {"loss": 0.0, **{n: 0.0 for n in metrics}}
     with no_grad():
         for Xb, yb in _batches(batches, name, engine, 1, where):
-            pred = _forward(model, engine, Xb)
+            pred = forward_batch(model, engine, Xb)
             n = len(Xb)
             seen += n
-            sums["loss"] += _loss_value(loss_fn(pred, yb), engine, where) * n
+            sums["loss"] += loss_number(loss_fn(pred, yb), engine, where) * n
             if metrics:
-                pred_array = _pred_array(pred, engine)
+                pred_array = outputs_array(pred, engine)
                 for name, fn in metrics.items():
                     sums[name] += _metric_value(name, fn, pred_array, yb) * n
     return {k: v / seen for k, v in sums.items()}
@@ -756,11 +756,11 @@ def _train_step(
     with gc_paused(), np.errstate(all="ignore"):
         try:
             optimizer.zero_grad()
-            pred = _forward(model, engine, X)
+            pred = forward_batch(model, engine, X)
             loss = loss_fn(pred, y)
             if regularizer is not None:
                 loss = loss + regularizer(model)
-            loss_value = _loss_value(loss, engine, "fit")
+            loss_value = loss_number(loss, engine, "fit")
             if not math.isfinite(loss_value):
                 return loss_value, pred, ("loss", f"the loss is {loss_value}", True)
             loss.backward()
@@ -768,8 +768,8 @@ def _train_step(
                 optimizer.step()
             except NonFiniteError as exc:  # nn's optimizers: nothing was changed
                 if exc.kind == "gradient":
-                    bad = _nonfinite_grad(model, params) or str(exc)
-                    return loss_value, pred, ("gradient", f"the loss is {loss_value:.6g} but {bad}", True)
+                    why_grad = _nonfinite_grad(model, params) or str(exc)
+                    return loss_value, pred, ("gradient", f"the loss is {loss_value:.6g} but {why_grad}", True)
                 name = _param_name(model, optimizer.params[exc.parameter])
                 why = str(exc).split(" would put inf or nan into ", 1)[-1].split("; nothing", 1)[0]
                 return loss_value, pred, ("update", f"the loss is {loss_value:.6g} but updating {name} would put inf or nan into {why}", True)
@@ -789,15 +789,36 @@ def _train_step(
     return loss_value, pred, None
 
 
-def _forward(model: Any, engine: str, X: np.ndarray) -> Any:
+def forward_batch(model: Any, engine: str, X: np.ndarray) -> Any:
+    """``model``'s outputs on the rows of ``X`` (N, nin), exactly as ``fit`` computes them.
+
+    ``engine`` is the model's ``engine``: ``"value"`` runs one sample at a time and returns
+    a list of N outputs (each what the model returns for a sample: for ``nn.MLP`` a list
+    of ``nout`` Values); ``"tensor"`` runs the whole
+    batch at once and returns one Tensor (N, nout). Call it under ``no_grad()`` when no
+    gradient is wanted (a picture, a metric).
+
+    >>> import nn
+    >>> model = nn.MLP(2, [1], seed=0)
+    >>> out = forward_batch(model, "value", np.zeros((3, 2)))
+    >>> len(out), len(out[0]), type(out[0][0]).__name__
+    (3, 1, 'Value')
+    """
     if engine == "value":
         # One sample at a time, as micrograd; tolist() gives Python floats, the fast input.
         return [model(row) for row in X.tolist()]
     return model(Tensor.from_numpy(X))  # (N, nin) -> (N, nout); shares X, no copy
 
 
-def _loss_value(loss: Any, engine: str, where: str) -> float:
-    """The loss as a float, after checking it is a scalar node of the model's engine."""
+def loss_number(loss: Any, engine: str, where: str) -> float:
+    """The loss as a float, after checking it is a scalar node of the model's engine
+    (``engine``: ``"value"`` or ``"tensor"``), else a TypeError that names ``where``, what
+    ``loss_fn`` returned instead, and the fix.
+
+    >>> from autograd_lite import Tensor
+    >>> loss_number(Tensor([[0.25]]), "tensor", "fit")
+    0.25
+    """
     if engine == "value" and isinstance(loss, Value):
         return loss.data
     if engine == "tensor" and isinstance(loss, Tensor) and loss.data.size == 1:
@@ -852,8 +873,15 @@ def _nonfinite_grad(model: Any, params: List[Any]) -> Optional[str]:
     return None
 
 
-def _pred_array(pred: Any, engine: str) -> np.ndarray:
-    """Predictions as a float64 array, read-only in effect: metrics never see graph nodes."""
+def outputs_array(pred: Any, engine: str) -> np.ndarray:
+    """``forward_batch``'s outputs as a new float64 array, (N, nout) (or (N,) for a scalar
+    model's single Values): what metrics and pictures read, never graph nodes.
+
+    >>> from autograd_lite import Value
+    >>> outputs_array([[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]], "value")
+    array([[1., 2.],
+           [3., 4.]])
+    """
     if engine == "tensor":
         return np.array(pred.data, dtype=np.float64)  # a copy: a metric may change it freely
     return np.array([[v.data for v in row] if isinstance(row, (list, tuple)) else row.data for row in pred])

@@ -391,7 +391,7 @@ def test_graph_drawing_imports_nothing_that_mutates_graphs() -> None:
         path = Path(viz.__file__).parent / f"{stem}.py"
         names |= set(re.findall(r"^\s*(?:from|import) ([\w.]+)", path.read_text(), flags=re.M))
     project = {n for n in names if n.split(".")[0] in ("autograd_lite", "nn")}
-    # autograd_lite.tensor: the Tensor type and its `_accumulate`, which viz runs only on
+    # autograd_lite.tensor: the Tensor type and its `accumulate_grad`, which viz runs only on
     # throwaway holders (test_viz_tensor.py checks that no Tensor graph changes);
     # nn.record: draw_model records which module makes which node while the model runs;
     # nn.scalar: clusters tell a Neuron's call from a layer's; nn.files: atomic file writes.

@@ -66,8 +66,7 @@ from .descent import (
 from . import style
 from ._figures import place_legend, predict
 from .frames import save_frames
-from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, draw_graph, draw_model, to_text
-from .steps import backward_steps
+from .graph import DEFAULT_MAX_NODES, ROLE_COLORS, GraphTooLarge, backward_frames, backward_steps, draw_graph, draw_model, to_text
 from .images import PCA, pca, plot_images, plot_matrix, plot_pca
 from .inside import (
     GradStats,

@@ -24,12 +24,12 @@ would otherwise be copied five times lives here.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar, cast
 
 import numpy as np
 
 from autograd_lite import Tensor, no_grad
-from nn.train import _forward, _pred_array
+from nn.train import forward_batch, outputs_array
 
 __all__ = ["new_axes", "predict", "as_float_array", "model_engine", "lecture_figure", "place_legend", "round_colorbar"]
 
@@ -45,7 +45,7 @@ def lecture_figure(fn: F) -> F:
         with style.lecture():
             return fn(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)  # functools.wraps keeps fn's signature
 
 
 def new_axes(ax: Any = None, *, figsize: Optional[Tuple[float, float]] = None, projection: Optional[str] = None) -> Tuple[Any, Any]:
@@ -88,7 +88,7 @@ def predict(model: Any, X: Any, where: str = "predict") -> np.ndarray:
     engine = model_engine(model, where)
     X = as_float_array(X, "X", where, ndim=2)
     with no_grad():  # nn.fit's own forward pass and conversion of its predictions
-        return _pred_array(_forward(model, engine, X), engine).reshape(len(X), -1)
+        return outputs_array(forward_batch(model, engine, X), engine).reshape(len(X), -1)
 
 
 def as_float_array(x: Any, name: str, where: str, ndim: Optional[int] = None, shape: Optional[Sequence[Optional[int]]] = None) -> np.ndarray:

@@ -539,7 +539,7 @@ def _marker_legend(ax: Any, f: Any, runs: List[Tuple[np.ndarray, bool, Optional[
 
     handles, labels = ax.get_legend_handles_labels()
     ends = {line.get_marker() for a in (ax, *panels) for line in a.lines if line.get_gid() == "end"}
-    kw = dict(linestyle="none", color="white", markeredgecolor=style.BLACK, markeredgewidth=1.5, markersize=9)
+    kw: Dict[str, Any] = dict(linestyle="none", color="white", markeredgecolor=style.BLACK, markeredgewidth=1.5, markersize=9)
     handles.append(Line2D([], [], marker="o", **kw))
     labels.append("start")
     if "s" in ends:

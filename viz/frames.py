@@ -63,7 +63,7 @@ def _check(frames: Any, directory: Any, gif: Any, html: Any, svg: Any, duration_
     if not (svg or html or gif):
         raise ValueError("save_frames: svg, html and gif are all False, so there is nothing to write")
     for name, value in (("duration_ms", duration_ms), ("pause_ms", pause_ms)):
-        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or not 20 <= value <= 600_000:
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or not 20 <= float(value) <= 600_000:
             raise ValueError(
                 f"save_frames: {name}={value!r}; give a time per frame in milliseconds, from 20 "
                 f"(what GIF players show) to 600000, e.g. {name}={1200 if name == 'duration_ms' else 3000}"

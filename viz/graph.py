@@ -3,8 +3,8 @@
 ``draw_graph(root)`` turns the graph behind ``root`` into a ``DotGraph`` (DOT source that
 displays in Jupyter and saves to svg/png/pdf). ``backward_frames(root)`` simulates
 ``backward()`` one local rule at a time and draws each step. ``to_text(root)`` prints the
-same graph as an indented tree for a terminal, and ``backward_steps(root)`` (``viz.steps``)
-prints each step of backward with the engine's own rule source and its numbers.
+same graph as an indented tree for a terminal, and ``backward_steps(root)`` (explained by
+``viz.steps``) prints each step of backward with the engine's own rule source and its numbers.
 
 The defaults make slides: no option is needed for a picture that reads from the back
 row of a lecture hall. What the pictures show:
@@ -83,12 +83,14 @@ from .clusters import COLLAPSE_LEVELS, Clusters, find_clusters, parameter_names
 from .layout import Box, Link, Plan, choose
 from .nodes import SMALL, NodeAdapter, adapter_for, fmt, name_map, node_list, walk
 from .render import DotGraph
+from .steps import Steps, explain_step
 from .text import FONT, html_text, lines, text_width, visible
 
 __all__ = [
     "draw_graph",
     "draw_model",
     "backward_frames",
+    "backward_steps",
     "to_text",
     "GraphTooLarge",
     "DEFAULT_MAX_NODES",
@@ -261,8 +263,8 @@ def _walk(
             )
     if modules is not None:
         g.clusters = find_clusters(modules, order, index, inputs_of, where)
-        for k, (key, people) in parameter_names(modules).items():
-            g.keys[k], g.people[k] = key, people
+        for pid, (state_key, people) in parameter_names(modules).items():
+            g.keys[pid], g.people[pid] = state_key, people
     if collapse is not None:
         assert g.clusters is not None  # draw_graph checks modules= comes with collapse
         g.groups = g.clusters.group_of(collapse)
@@ -443,14 +445,16 @@ def _edge_text(g: _Graph, look: _Look, state: _State, i: int, k: int) -> Optiona
     j = g.inputs[i][k]
     takes_grad = a.requires_grad(g.order[j])
     if look.edge_labels == "local":
-        local = state.locals[i][k] if state.locals is not None and state.locals[i] is not None else None
+        row = state.locals[i] if state.locals is not None else None
+        local = row[k] if row is not None else None
         if local is None:
             return None
         text = a.local_text(local)
         return _t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True)  # a Jacobian's rows start below
     if look.edge_labels != "flow" or not takes_grad:
         return None  # constants and data: the engine sends them nothing
-    part = state.parts[i][k] if state.parts[i] is not None else None
+    sent = state.parts[i]
+    part = sent[k] if sent is not None else None
     if not state.ran or part is None:
         return _t(f"← {PENDING}", italic=True, color=MUTED)  # not sent (yet)
     hot = state.active == i
@@ -564,7 +568,7 @@ class _Drawing:
         self.note_variants: Dict[str, set] = {}
         for state in states:
             self._measure(state, slots)
-            for name, text, italic, color in self._notes(state):
+            for name, text, italic, _color in self._notes(state):
                 self.note_variants.setdefault(name, set()).add(text)
                 slots.see(("note", name), _t(text, italic=italic))
         self.widths = slots.seen
@@ -595,8 +599,8 @@ class _Drawing:
         for state in states:
             caption = self._caption_lines(state)
             most = max(most, len(caption))
-            for text in caption:
-                slots.see(("caption",), text)
+            for caption_line in caption:
+                slots.see(("caption",), caption_line)
         self.widths.update(slots.seen)
         self.widths[("caption_lines",)] = float(most)
         return plan
@@ -858,8 +862,8 @@ class _Drawing:
                 out.append((self._source(j), f"n{i}op", k))
             out.append((f"n{i}op", f"n{i}", -1))
         if groups is not None:
-            for grp, src, _count in self._group_edges():
-                out.append((src, f"c{grp}", -2))
+            for grp, source, _count in self._group_edges():
+                out.append((source, f"c{grp}", -2))
         return out
 
     def _sizes(self, state: _State) -> Tuple[Dict[str, Tuple[float, float]], Dict[Tuple[str, str, int], Tuple[float, float]]]:
@@ -1070,11 +1074,13 @@ class _Drawing:
                 rows.append(_t(f"← {a.number_text(grad)}", color=GRAD_COLOR) if done and state.ran else
                             _t(f"← {PENDING}", italic=True, color=MUTED))
             else:
-                part = state.parts[i][k] if state.parts[i] is not None else None  # type: ignore[index]
+                sent = state.parts[i]
+                part = sent[k] if sent is not None and k is not None else None
                 rows.append(_t(f"← {a.number_text(part)}", bold=hot, color=GRAD_COLOR) if part is not None and state.ran
                             else _t(f"← {PENDING}", italic=True, color=MUTED))
-        if look.edge_labels == "local" and i is not None and state.locals is not None and state.locals[i] is not None:
-            local = state.locals[i][k]  # type: ignore[index]
+        row = state.locals[i] if look.edge_labels == "local" and i is not None and state.locals is not None else None
+        if row is not None and k is not None:
+            local = row[k]
             if local is not None:
                 text = a.local_text(local)
                 rows.append(_t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True))
@@ -1107,11 +1113,11 @@ class _Drawing:
                 if grad is not None:
                     rows.append([_Cell(grad, slot=("g", i))])
                 width, style = ROLE_OUTLINE[role]
-                attrs = (
+                table_attrs = (
                     f' BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{look.pad}" '
                     f'BGCOLOR="{ROLE_COLORS[role][0]}" STYLE="rounded{"," + style if style else ""}"'
                 )
-                table, sizes[f"n{i}"] = _table(rows, slots, attrs, width)
+                table, sizes[f"n{i}"] = _table(rows, slots, table_attrs, width)
                 out.append(f'  n{i} [id="n{i}", shape=plain, label=<{table}>];')
                 continue
             emitted[i] = [f"n{i}op"]
@@ -1220,7 +1226,7 @@ def _check_options(
     if (
         not isinstance(screen, (tuple, list))
         or len(screen) != 2
-        or any(isinstance(s, bool) or not isinstance(s, Real) or not 1 <= s < 1e6 for s in screen)
+        or any(isinstance(s, bool) or not isinstance(s, Real) or not 1 <= float(s) < 1e6 for s in screen)
     ):
         raise ValueError(
             f"{where}: screen={screen!r}; give the (width, height) in pixels the drawing is made for, "
@@ -1338,7 +1344,7 @@ def draw_graph(
     look = _Look(style, show_data, show_grad, edge_labels, legend, float(font_size))
     # Reserve room for what this graph shows before backward(), after it, and now: the
     # drawings before and after backward() then share one layout.
-    states = []
+    states: List[_State] = []
     for s in (shown, _not_run_state(g), computed, stored):
         if s is not None and all(s is not t for t in states):
             states.append(s)
@@ -1347,7 +1353,7 @@ def draw_graph(
         locals_ = [a.local_derivatives(node) if a.has_rule(node) else None for node in g.order]
         for s in states:
             s.locals = locals_
-    drawing, plan = _prepare(g, look, states, tuple(screen), rankdir, cells)  # type: ignore[arg-type]
+    drawing, plan = _prepare(g, look, states, (screen[0], screen[1]), rankdir, cells)
     info = {
         "nodes": len(g.order),
         "grads": shown.grads,
@@ -1498,8 +1504,6 @@ def backward_frames(
     >>> len(frames), frames[-1].info["grads"]
     (1, [2.0, 1.0])
     """
-    from .steps import explain_step  # steps imports this module
-
     _check_options("backward_frames", rankdir, style, "flow", "computed", cells, font_size, screen,
                    {"show_data": show_data, "legend": legend})
     g = _walk(root, "backward_frames", max_nodes, params, modules, None, inputs)
@@ -1534,10 +1538,10 @@ def backward_frames(
         states.append(_State(list(grads), list(parts), True, final, i, received, caption))  # its own snapshot
         explained.append(explain_step(g, i, upstream, sent, k, len(steps)))
     look = _Look(style, show_data, True, "flow", legend, float(font_size), frames=True)
-    frames = []
+    frames: List[DotGraph] = []
     if not states:
         return frames
-    drawing, _ = _prepare(g, look, states, tuple(screen), rankdir, cells)  # type: ignore[arg-type]
+    drawing, _ = _prepare(g, look, states, (screen[0], screen[1]), rankdir, cells)
     names = _dot_names(g)
     for k, (state, step) in enumerate(zip(states, explained), start=1):
         info = {
@@ -1554,6 +1558,32 @@ def backward_frames(
         }
         frames.append(DotGraph(drawing.dot(state), info=info))
     return frames
+
+
+def backward_steps(
+    root: Any,
+    *,
+    params: Optional[Dict[str, Any]] = None,
+    inputs: Optional[Iterable[Any]] = None,
+    max_nodes: Optional[int] = None,
+) -> Steps:
+    """Every step of ``backward()`` from ``root``, each with its rule's source and numbers:
+    the terminal twin of the HTML stepper. Changes no ``.grad`` (a simulated backward, as
+    ``backward_frames``). ``print(backward_steps(loss))``, or just evaluate it in a REPL."""
+    g = _walk(root, "backward_steps", DEFAULT_MAX_NODES if max_nodes is None else max_nodes, params, None, None, inputs)
+    a = g.adapter
+    grads = [a.zero(node) for node in g.order]
+    grads[-1] = a.add(g.order[-1], grads[-1], a.seed(g.order[-1], "backward_steps"))
+    order = _rule_steps(g)
+    out = Steps()
+    for k, i in enumerate(order, start=1):
+        upstream = grads[i]
+        sent = a.contributions(g.order[i], upstream)
+        out.append(explain_step(g, i, upstream, sent, k, len(order)))
+        for j, part in zip(g.inputs[i], sent):
+            if part is not None:
+                grads[j] = a.add(g.order[j], grads[j], part)
+    return out
 
 
 def to_text(

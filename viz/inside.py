@@ -122,7 +122,7 @@ def _flat_modules(model: Any, prefix: str = "") -> List[Tuple[str, Any]]:
 def _scalar_layers(model: Any, where: str) -> List[Tuple[int, Layer]]:
     """``(position, Layer)`` of a scalar model: positions as in PyTorch's Sequential."""
     if isinstance(model, MLP):
-        return [(int(name), layer) for name, layer in model.named_children()]  # type: ignore[misc]
+        return [(int(name), layer) for name, layer in model.named_children() if isinstance(layer, Layer)]  # (all are)
     if isinstance(model, Layer):
         return [(0, model)]
     raise TypeError(

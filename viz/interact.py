@@ -53,7 +53,7 @@ from nn.scalar import MLP
 from nn.train import History, fit
 
 from . import style
-from ._figures import as_float_array, lecture_figure, place_legend, predict
+from ._figures import as_float_array, lecture_figure, predict
 
 __all__ = [
     "PARAM_NAMES",
@@ -313,15 +313,15 @@ def interact_network(
     compared, label = _compared_target(target, x_range, output_activation, rescale, where)
     x = _grid(x_range, 201, where)
     widgets = _widgets_module(static, where)
-    fit_kwargs = dict(target=target, x_range=x_range, steps=steps, lr=lr, seed=seed,
-                      output_activation=output_activation, rescale=rescale)
+    fit_kwargs: Dict[str, Any] = dict(target=target, x_range=x_range, steps=steps, lr=lr, seed=seed,
+                                      output_activation=output_activation, rescale=rescale)
     loss_kwargs = dict(target=target, x_range=x_range, output_activation=output_activation, rescale=rescale)
     start = params_from_network(
         MLP(1, [2, 1], activation="sigmoid", output_activation=output_activation, seed=seed)
     )
     if widgets is not None and not fitted:
         return _network_widget(widgets, start, x, compared(x), label, output_activation, fit_kwargs, loss_kwargs)
-    fitted_params = params_from_network(fit_network(**fit_kwargs)[0])  # type: ignore[arg-type]
+    fitted_params = params_from_network(fit_network(**fit_kwargs)[0])
     if widgets is not None:
         return _network_widget(widgets, fitted_params, x, compared(x), label, output_activation, fit_kwargs, loss_kwargs)
     panels = {
@@ -512,7 +512,7 @@ def _widgets_module(static: Optional[bool], where: str) -> Any:
     if static is True or (static is None and not _in_kernel()):
         return None
     try:
-        import ipywidgets  # type: ignore[import-untyped]
+        import ipywidgets
     except ImportError:
         if static is False:
             raise ImportError(

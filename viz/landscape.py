@@ -68,7 +68,7 @@ from autograd_lite import Tensor, Value, gc_paused, no_grad
 from nn.checks import integer, real
 from nn.init import Seed, as_generator
 from nn.layers import Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
-from nn.train import History, _forward, _loss_value  # nn.fit's forward pass and loss check
+from nn.train import History, forward_batch, loss_number  # nn.fit's forward pass and loss check
 
 from . import style
 from ._figures import as_float_array, lecture_figure, model_engine, new_axes, place_legend, round_colorbar
@@ -259,7 +259,8 @@ def _only_two_numbers(shapes: Mapping[str, Tuple[int, ...]], where: str) -> Tupl
     """The model's two numbers, when it has exactly two; else the error that lists the choices."""
     sizes = {k: int(np.prod(s, dtype=np.int64)) for k, s in shapes.items()}
     if sum(sizes.values()) == 2:
-        return tuple(_ref_name(k, idx) for k, s in shapes.items() for idx in np.ndindex(*s))  # type: ignore[return-value]
+        first, second = [_ref_name(k, idx) for k, s in shapes.items() for idx in np.ndindex(*s)]
+        return first, second
     people = _people_names(shapes)
     listing = ", ".join(f"{people[k]} = {k} {tuple(s)}" for k, s in shapes.items())
     raise ValueError(
@@ -567,7 +568,7 @@ def trajectory(history: History, on: Any) -> np.ndarray:
         assert on.params is not None
         refs = on.params
     elif isinstance(on, (tuple, list)) and len(on) == 2:
-        refs = tuple(_resolve_param(p, None, shapes, where) for p in on)  # type: ignore[assignment]
+        refs = (_resolve_param(on[0], None, shapes, where), _resolve_param(on[1], None, shapes, where))
     else:
         raise TypeError(
             f"{where}: on is a pair of parameter names, a Surface or a PCADirections; got {type(on).__name__}"
@@ -864,8 +865,8 @@ def _grid_losses(
             write = _writer(model, shortcut.needed(moving) if shortcut is not None else moving)
             for g, c in enumerate(coeffs):
                 write(c, basis)
-                out = shortcut.forward(c) if shortcut is not None else _forward(model, engine, X)
-                Z[g] = _loss_value(loss_fn(out, y), engine, where)
+                out = shortcut.forward(c) if shortcut is not None else forward_batch(model, engine, X)
+                Z[g] = loss_number(loss_fn(out, y), engine, where)
                 if bar is not None:
                     bar.update(1)
     finally:
@@ -961,7 +962,7 @@ class _Shortcut:
 
 def _model_loss(model: Any, engine: str, loss_fn: Callable[[Any, Any], Any], X: Any, y: np.ndarray, where: str) -> float:
     with no_grad(), gc_paused():
-        return _loss_value(loss_fn(_forward(model, engine, X), y), engine, where)
+        return loss_number(loss_fn(forward_batch(model, engine, X), y), engine, where)
 
 
 def _progress_bar(total: int, progress: Optional[bool], where: str) -> Any:
@@ -971,7 +972,7 @@ def _progress_bar(total: int, progress: Optional[bool], where: str) -> Any:
     show = progress if progress is not None else _isatty(sys.stdout)
     if not show:
         return None
-    from tqdm.auto import tqdm  # type: ignore[import-untyped]
+    from tqdm.auto import tqdm
 
     return tqdm(total=total, file=sys.stdout, desc=where, unit="pt", dynamic_ncols=True)
 

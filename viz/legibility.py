@@ -56,9 +56,9 @@ def _rgb(color: str) -> Optional[Tuple[float, float, float]]:
     if re.fullmatch(r"#[0-9a-f]{6}([0-9a-f]{2})?", c):
         if len(c) == 9 and c[7:] == "00":
             return None  # fully transparent
-        return tuple(int(c[k : k + 2], 16) / 255.0 for k in (1, 3, 5))  # type: ignore[return-value]
+        return int(c[1:3], 16) / 255.0, int(c[3:5], 16) / 255.0, int(c[5:7], 16) / 255.0
     if re.fullmatch(r"#[0-9a-f]{3}", c):
-        return tuple(int(ch * 2, 16) / 255.0 for ch in c[1:])  # type: ignore[return-value]
+        return int(c[1] * 2, 16) / 255.0, int(c[2] * 2, 16) / 255.0, int(c[3] * 2, 16) / 255.0
     raise ValueError(f"measure_svg: cannot read the colour {color!r}")
 
 

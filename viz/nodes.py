@@ -8,7 +8,7 @@ Nothing here changes a graph. Local derivatives and the contributions a node sen
 are computed by running the node's own rule on a throwaway copy whose inputs are fresh
 stand-ins, the way ``gradcheck`` checks one op: the user's ``.grad`` fields are never read
 for that and never written. Parts are added up with the engine's own arithmetic (for
-``Tensor`` its ``_accumulate``, on a throwaway holder), so a simulated backward ends at
+``Tensor`` its ``accumulate_grad``, on a throwaway holder), so a simulated backward ends at
 exactly, bit for bit, the gradients ``backward()`` computes.
 
 What a ``Tensor`` drawing shows (the choices live here, so they are documented here):
@@ -54,8 +54,8 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Se
 
 import numpy as np
 
-from autograd_lite.engine import Value, _Closure
-from autograd_lite.tensor import Tensor, _accumulate
+from autograd_lite.engine import ClosureRule, Value
+from autograd_lite.tensor import Tensor, accumulate_grad
 
 __all__ = [
     "NodeAdapter",
@@ -160,7 +160,7 @@ class NodeAdapter:
         """The function ``backward()`` runs at this node (its source is shown by ``viz.steps``):
         the op's rule, or the closure a rule made by hand calls (``out._backward = fn``)."""
         rule = node._rule
-        return rule.fn if type(rule) is _Closure else rule
+        return rule.fn if type(rule) is ClosureRule else rule
 
     def prepare(self, node: Any, upstream: Any) -> Tuple[Any, List[Any], Any]:
         """``(run, targets, collect)``: ``run()`` runs the node's rule once, as ``backward()``
@@ -260,7 +260,7 @@ class ValueAdapter(NodeAdapter):
 
     def prepare(self, node: Value, upstream: float) -> Tuple[Any, List[Any], Any]:
         rule = node._rule
-        if type(rule) is _Closure:
+        if type(rule) is ClosureRule:
             return _prepare_closure(node, upstream, 0.0)
         # A throwaway copy of `node` with the same data and op, whose inputs are fresh
         # leaves with the inputs' data: the rule writes into those leaves only. One fresh
@@ -332,7 +332,7 @@ class Jacobian(NamedTuple):
     in_shape: Tuple[int, ...]
 
 
-# A stand-in input has this as its `_prev`: not empty, so the engine's `_accumulate`
+# A stand-in input has this as its `_prev`: not empty, so the engine's `accumulate_grad`
 # treats it as an interior node and stores the part exactly as the rule computed it
 # (no copy, no cast to the input's dtype). The real input's leaf-or-not treatment is
 # applied later, in TensorAdapter.add, when the part is added to the input's gradient.
@@ -383,7 +383,7 @@ class TensorAdapter(NodeAdapter):
         # sum is exactly the one backward() stores in node.grad.
         holder = _stand_in(node, node._prev)
         holder.grad = total
-        _accumulate(holder, part)
+        accumulate_grad(holder, part)
         return holder.grad
 
     def shape_text(self, node: Tensor) -> str:
@@ -426,7 +426,7 @@ class TensorAdapter(NodeAdapter):
 
     def prepare(self, node: Tensor, upstream: Optional[np.ndarray]) -> Tuple[Any, List[Any], Any]:
         rule = node._rule
-        if type(rule) is _Closure:
+        if type(rule) is ClosureRule:
             return _prepare_closure(node, upstream, None)
         # A throwaway copy of `node` (same data, op, settings) whose inputs are stand-ins
         # sharing the inputs' data: the rule writes the parts into the stand-ins only. One
@@ -437,7 +437,7 @@ class TensorAdapter(NodeAdapter):
         skip = rule is None or upstream is None  # backward() skips a node with no gradient too
 
         def run() -> None:
-            if not skip:
+            if rule is not None and upstream is not None:  # (not skip)
                 rule(copy)  # the rules are @staticmethods taking the output node: the same arithmetic as backward()
 
         def collect() -> List[Optional[np.ndarray]]:

@@ -38,7 +38,7 @@ import numpy as np
 
 from autograd_lite import Tensor, Value, is_grad_enabled, no_grad
 from nn.checks import integer, real
-from nn.metrics import _plain, r2_score  # _plain: Values/Tensors in nested lists -> numbers
+from nn.metrics import r2_score, to_numbers
 from nn.train import History
 
 from . import style
@@ -159,7 +159,7 @@ def history_curves(history: HistoryLike, per: str = "step") -> Dict[str, np.ndar
             f"got {type(history).__name__} {history!r}"
         )
     else:  # bare losses: nothing per epoch
-        losses = as_float_array(_plain(history), "history (a list of losses)", where, ndim=1)
+        losses = as_float_array(to_numbers(history), "history (a list of losses)", where, ndim=1)
         if losses.size == 0:
             raise ValueError(f"{where}: the list of losses is empty")
         return {"x": np.arange(1.0, len(losses) + 1), "loss": losses, "epoch_x": np.empty(0), "val_loss": np.empty(0)}
@@ -422,7 +422,7 @@ def plot_predictions(y_true: Any, y_pred: Any, *, ax: Any = None, scale: float =
 
 def _one_column(x: Any, name: str, where: str) -> np.ndarray:
     """A (N,) or (N, 1) series as a flat float array."""
-    a = as_float_array(_plain(x), name, where)
+    a = as_float_array(to_numbers(x), name, where)
     if a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]
     if a.ndim != 1:

@@ -72,7 +72,7 @@ class RenderWarning(UserWarning):
 
 def _has_pygraphviz() -> bool:
     try:
-        import pygraphviz  # type: ignore[import-untyped]  # noqa: F401
+        import pygraphviz  # noqa: F401
     except ImportError:
         return False
     return True
@@ -300,7 +300,7 @@ class DotGraph:
 
     def to_graphviz(self) -> Any:
         """This drawing as a ``graphviz.Source`` (its ``view()``, ``render(engine=...)``, ...)."""
-        import graphviz  # type: ignore[import-untyped]
+        import graphviz
 
         return graphviz.Source(self.source)
 

@@ -1,12 +1,13 @@
 """Backward, step by step, tied to the engine's source: each rule's own lines, with numbers.
 
 The readers of this library step through ``autograd_lite/engine.py``. ``backward_steps(root)``
-prints, for each step of ``backward()``, the derivative rule that runs there, read from the
+(``viz.graph``, beside ``backward_frames``, which draws the same steps) prints, for each step of ``backward()``, the derivative rule that runs there, read from the
 engine at run time (``inspect.getsource`` of the node's rule function, parsed with
 ``ast``), so it can never drift from the code, and each line that writes a gradient once
 more with the step's numbers in place of its names::
 
     >>> from autograd_lite import Value
+    >>> from viz import backward_steps
     >>> n = Value(0.8813735870195432, label="n"); o = n.tanh(); o.label = "o"
     >>> print(backward_steps(o))                       # doctest: +ELLIPSIS
     step 1 of 1: o = tanh(n)
@@ -42,14 +43,14 @@ import sys
 import textwrap
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .nodes import SMALL, array_text, fmt, shape_text
 from .text import visible
 
-__all__ = ["Step", "Steps", "Write", "backward_steps", "explain_step"]
+__all__ = ["Step", "Steps", "Write", "explain_step"]
 
 #: Rules longer than this many lines show their comments and the lines that ran only.
 LONG_RULE = 14
@@ -107,10 +108,10 @@ class Step:
         if self.bindings:
             where += "  with " + ", ".join(f"{a} = {b}" for a, b in self.bindings)
         out.append(("rule", where))
-        writes = {}
+        writes: Dict[int, List[Write]] = {}
         for w in self.writes:
             writes.setdefault(w.line, []).append(w)
-        tests = {}
+        tests: Dict[int, List[Tuple[str, bool]]] = {}
         for line, text, outcome in self.tests:
             tests.setdefault(line, []).append((text, outcome))
         for line, text, ran in self.source:
@@ -179,8 +180,9 @@ def _value_text(v: Any, names: Dict[int, str]) -> Optional[str]:
         return str(tuple(int(e) for e in v))
     if isinstance(v, (tuple, list)) and len(v) <= SMALL:
         inner = [_value_text(e, names) for e in v]
-        if all(t is not None for t in inner):
-            return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"  # type: ignore[arg-type]
+        texts = [t for t in inner if t is not None]
+        if len(texts) == len(inner):
+            return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
     return None
 
 
@@ -252,8 +254,8 @@ class _Subst:
             return sym + self._wrap(node.operand, 3)
         if isinstance(node, ast.Compare):
             out = self._wrap(node.left, 1)
-            for op, right in zip(node.ops, node.comparators):
-                out += f" {_CMP.get(type(op), '?')} {self._wrap(right, 1)}"
+            for cmp, right in zip(node.ops, node.comparators):
+                out += f" {_CMP.get(type(cmp), '?')} {self._wrap(right, 1)}"
             return out
         if isinstance(node, ast.BoolOp):
             word = " and " if isinstance(node.op, ast.And) else " or "
@@ -489,32 +491,3 @@ def _shown_lines(lines: List[Tuple[int, str]], ran: set, tree: ast.AST, offset: 
             out.append((n, " " * indent + "...", False))
             skipped = True
     return out
-
-
-def backward_steps(
-    root: Any,
-    *,
-    params: Optional[Dict[str, Any]] = None,
-    inputs: Optional[Iterable[Any]] = None,
-    max_nodes: Optional[int] = None,
-) -> Steps:
-    """Every step of ``backward()`` from ``root``, each with its rule's source and numbers:
-    the terminal twin of the HTML stepper. Changes no ``.grad`` (a simulated backward, as
-    ``backward_frames``). ``print(backward_steps(loss))``, or just evaluate it in a REPL."""
-    from .graph import DEFAULT_MAX_NODES, _rule_steps, _walk
-
-    g = _walk(root, "backward_steps", DEFAULT_MAX_NODES if max_nodes is None else max_nodes, params, None, None, inputs)
-    a = g.adapter
-    grads = [a.zero(node) for node in g.order]
-    grads[-1] = a.add(g.order[-1], grads[-1], a.seed(g.order[-1], "backward_steps"))
-    order = _rule_steps(g)
-    out = Steps()
-    for k, i in enumerate(order, start=1):
-        upstream = grads[i]
-        sent = a.contributions(g.order[i], upstream)
-        out.append(explain_step(g, i, upstream, sent, k, len(order)))
-        for j, part in zip(g.inputs[i], sent):
-            if part is not None:
-                grads[j] = a.add(g.order[j], grads[j], part)
-    return out
-

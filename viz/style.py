@@ -132,12 +132,18 @@ def _prop_cycle() -> Any:
     return cycler(color=list(COLORS), linestyle=list(LINESTYLES))
 
 
+def _rc() -> Dict[Any, Any]:
+    """``STYLE`` and the colour cycle, as rc settings. (Keys typed Any: matplotlib's stubs
+    spell each rc name as a literal; matplotlib checks the names when they are applied.)"""
+    return {**STYLE, "axes.prop_cycle": _prop_cycle()}
+
+
 @contextlib.contextmanager
 def lecture() -> Iterator[None]:
     """Draw in the lecture look inside this block (matplotlib's ``rc_context``)."""
     import matplotlib
 
-    with matplotlib.rc_context({**STYLE, "axes.prop_cycle": _prop_cycle()}):
+    with matplotlib.rc_context(_rc()):
         yield
 
 
@@ -145,4 +151,4 @@ def use() -> None:
     """Turn the lecture look on for everything drawn from now on (``matplotlib.rcParams``)."""
     import matplotlib
 
-    matplotlib.rcParams.update({**STYLE, "axes.prop_cycle": _prop_cycle()})
+    matplotlib.rcParams.update(_rc())
