@@ -46,7 +46,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -485,8 +485,14 @@ def execute_lessons(cache: Path, names: Optional[Sequence[str]] = None, jobs: in
     names = list(lesson_names() if names is None else names)
     cache.mkdir(parents=True, exist_ok=True)
 
+    # Fingerprints first, in this thread: they parse the scripts with ``ast``, and CPython
+    # 3.11 keeps the AST constructor's recursion depth in state shared by all threads, so two
+    # threads parsing at once can fail with "SystemError: AST constructor recursion depth
+    # mismatch" (seen in CI). Only the executions below run two at a time.
+    keys = {name: _fingerprint(name) for name in names}
+
     def one(name: str) -> Lesson:
-        key = _fingerprint(name)
+        key = keys[name]
         folder = cache / name
         stamp = folder / "fingerprint.txt"
         if stamp.exists() and stamp.read_text().strip() == key and (folder / f"{name}.ipynb").exists():
