@@ -16,7 +16,7 @@ Inside the block (thread- and task-local, like ``no_grad()``; they nest either w
 
 * every node recorded in a graph remembers where your code made it: the first stack
   frame outside ``autograd_lite``, ``nn`` and ``viz``, with its file, line and source
-  text (``site_of(node)``). Leaves are numbers you typed, not results: they have none.
+  text (``site_of(node)``; in a notebook, its cell, "Cell In[5]", as IPython names it). Leaves are numbers you typed, not results: they have none.
 * forward: an op of either engine whose result holds inf or nan while its inputs held
   none raises ``AnomalyError`` naming the op, its inputs' values and that line. An op
   whose inputs already hold inf or nan is a symptom, not the cause, and goes on (IEEE).
@@ -58,8 +58,11 @@ class Site(NamedTuple):
     line: int
     function: str
     source: str
+    cell: Optional[str] = None  # "Cell In[5]" when the line is in a notebook cell (its file is a temp name)
 
     def __str__(self) -> str:
+        if self.cell is not None:  # as IPython's own tracebacks name it
+            return f"{self.cell}, line {self.line}: {self.source}"
         return f'File "{self.file}", line {self.line}, in {self.function}: {self.source}'
 
 
@@ -200,8 +203,23 @@ def creation_site() -> Optional[Site]:
     site = _LINES.get((code, line))
     if site is None:
         source = linecache.getline(code.co_filename, line, frame.f_globals).strip()
-        site = _LINES[(code, line)] = Site(code.co_filename, line, code.co_name, source or "<source not available>")
+        site = _LINES[(code, line)] = Site(
+            code.co_filename, line, code.co_name, source or "<source not available>", _notebook_cell(code.co_filename)
+        )
     return site
+
+
+def _notebook_cell(filename: str) -> Optional[str]:
+    """"Cell In[5]" if ``filename`` is the code of a notebook cell, else None.
+
+    IPython compiles each cell as a temporary file (``/tmp/ipykernel_123/3922698544.py``);
+    its compiler knows which execution count that file is, as its tracebacks show.
+    """
+    ipython = sys.modules.get("IPython")  # never imported here: only a running shell matters
+    shell = ipython.get_ipython() if ipython is not None else None
+    name = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    found = name(filename) if callable(name) else None
+    return " ".join(found) if found else None
 
 
 def _in_library(frame: types.FrameType) -> bool:
@@ -258,6 +276,8 @@ def _made_at(site: Optional[Site]) -> str:
     """Where a node was made, as two lines of a message (a traceback's look)."""
     if site is None:
         return "  made outside detect_anomaly(): no line recorded"
+    if site.cell is not None:  # a notebook cell: its file is a temporary name
+        return f"  made at {site.cell}, line {site.line}\n    {site.source}"
     return f'  made at File "{site.file}", line {site.line}, in {site.function}\n    {site.source}'
 
 

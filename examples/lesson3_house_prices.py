@@ -476,7 +476,7 @@ for lr, h, net, message in zip(lrs, runs, nets, messages):
         with no_grad():
             largest_error = float(np.abs(net(Tensor(X)).data[:, 0] - y).max())  # |y_pred - y|, the worst house
         lesson.log("anomaly", lr=lr, step=h.steps + 1, fit_suggests=("detect_anomaly()" in message), op=found.op,
-                   phase=found.phase, file=Path(found.site.file).name, line=found.site.line,
+                   phase=found.phase, file=found.site.cell or Path(found.site.file).name, line=found.site.line,
                    source=found.site.source, made=found.made, largest_error=largest_error)
 
 fig, ax = plt.subplots(figsize=(10, 6.5), layout="constrained")

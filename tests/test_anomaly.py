@@ -665,3 +665,26 @@ def test_fit_suggests_detect_anomaly_and_it_finds_the_op() -> None:
         nn.half_sse(net(Tensor(X)), y).backward()  # <- fit_step
     assert info.value.phase == "forward" and names_this_line(str(info.value), "fit_step")
     assert info.value.op in ("**", "*", "matmul", "+", "-", "sum")
+
+
+def test_in_a_notebook_the_line_is_named_by_its_cell(tmp_path) -> None:
+    # In a notebook every cell is compiled as a temporary file; the message names the cell
+    # as IPython's tracebacks do ("Cell In[2], line 3"), not the temporary file.
+    pytest.importorskip("IPython")
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent('''
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        shell.run_cell("from autograd_lite import Value, detect_anomaly", store_history=True)
+        result = shell.run_cell("x = Value(1e200, label='x')\\nwith detect_anomaly():\\n    y = x * x", store_history=True)
+        error = result.error_in_exec
+        print("SITE", error.site.cell, error.site.line, error.site.source)
+        print(error)
+    ''')
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "SITE Cell In[2] 3 y = x * x" in run.stdout
+    assert "made at Cell In[2], line 3\n    y = x * x" in run.stdout
