@@ -320,6 +320,29 @@ def _too_large(where: str, n: int, max_nodes: int, modules: Any) -> None:
     )
 
 
+def _seeded(g: _Graph, where: str) -> List[Any]:
+    """Every node's gradient as ``backward()`` starts: zero, the root's seeded (d root/d root = 1)."""
+    a = g.adapter
+    grads = [a.zero(node) for node in g.order]
+    last = len(g.order) - 1
+    grads[last] = a.add(g.order[last], grads[last], a.seed(g.order[last], where))
+    return grads
+
+
+def _run_rule(g: _Graph, i: int, grads: List[Any]) -> Tuple[Any, List[Any]]:
+    """One step of ``backward()`` on ``grads`` (in place, never on any ``.grad``): node ``i``'s
+    own rule runs on its gradient and each part it sends is added to its input, in the
+    engine's order. Returns (the gradient the rule got, the part sent along each input edge).
+    ``add`` makes new values, so a copy of ``grads`` taken before is a snapshot."""
+    a = g.adapter
+    upstream = grads[i]
+    sent = a.contributions(g.order[i], upstream)
+    for j, part in zip(g.inputs[i], sent):
+        if part is not None:
+            grads[j] = a.add(g.order[j], grads[j], part)
+    return upstream, sent
+
+
 def _simulate(g: _Graph, where: str) -> Tuple[List[Any], List[Optional[List[Any]]]]:
     """``backward()`` from the root, without touching any ``.grad``.
 
@@ -327,20 +350,10 @@ def _simulate(g: _Graph, where: str) -> Tuple[List[Any], List[Optional[List[Any]
     input edge. The parts come from the nodes' own rules and are added in the engine's
     order, so the final gradients equal ``backward()``'s bit for bit.
     """
-    a = g.adapter
-    grads = [a.zero(node) for node in g.order]
+    grads = _seeded(g, where)
     parts: List[Optional[List[Any]]] = [None] * len(g.order)
-    last = len(g.order) - 1
-    grads[last] = a.add(g.order[last], grads[last], a.seed(g.order[last], where))
-    for i in range(last, -1, -1):
-        node = g.order[i]
-        if not a.has_rule(node):
-            continue
-        sent = a.contributions(node, grads[i])
-        parts[i] = sent
-        for j, part in zip(g.inputs[i], sent):
-            if part is not None:
-                grads[j] = a.add(g.order[j], grads[j], part)
+    for i in _rule_steps(g):
+        parts[i] = _run_rule(g, i, grads)[1]
     return grads, parts
 
 
@@ -1510,21 +1523,17 @@ def backward_frames(
     steps = _rule_steps(g)
     a = g.adapter
     # The same simulation as _simulate, one rule per frame (a snapshot after each).
-    grads = [a.zero(node) for node in g.order]
-    grads[-1] = a.add(g.order[-1], grads[-1], a.seed(g.order[-1], "backward_frames"))
+    grads = _seeded(g, "backward_frames")
     parts: List[Optional[List[Any]]] = [None] * len(g.order)
     # A node's gradient is complete once every consumer's rule has run: count them down.
     waiting = list(g.uses)
     states: List[_State] = []
     explained = []
     for k, i in enumerate(steps, start=1):
-        upstream = grads[i]
-        sent = parts[i] = a.contributions(g.order[i], upstream)
-        for j, part in zip(g.inputs[i], sent):
+        upstream, sent = _run_rule(g, i, grads)
+        parts[i] = sent
+        for j in g.inputs[i]:
             waiting[j] -= 1
-            if part is not None:
-                grads[j] = a.add(g.order[j], grads[j], part)
-        grads, parts = list(grads), list(parts)  # this frame keeps its own snapshot
         final = [w == 0 for w in waiting]
         received = frozenset(j for j, p in zip(g.inputs[i], parts[i] or ()) if p is not None)
         to = [g.describe(j) for j, p in zip(g.inputs[i], parts[i] or ()) if p is not None]
@@ -1571,18 +1580,12 @@ def backward_steps(
     the terminal twin of the HTML stepper. Changes no ``.grad`` (a simulated backward, as
     ``backward_frames``). ``print(backward_steps(loss))``, or just evaluate it in a REPL."""
     g = _walk(root, "backward_steps", DEFAULT_MAX_NODES if max_nodes is None else max_nodes, params, None, None, inputs)
-    a = g.adapter
-    grads = [a.zero(node) for node in g.order]
-    grads[-1] = a.add(g.order[-1], grads[-1], a.seed(g.order[-1], "backward_steps"))
+    grads = _seeded(g, "backward_steps")
     order = _rule_steps(g)
     out = Steps()
     for k, i in enumerate(order, start=1):
-        upstream = grads[i]
-        sent = a.contributions(g.order[i], upstream)
+        upstream, sent = _run_rule(g, i, grads)
         out.append(explain_step(g, i, upstream, sent, k, len(order)))
-        for j, part in zip(g.inputs[i], sent):
-            if part is not None:
-                grads[j] = a.add(g.order[j], grads[j], part)
     return out
 
 
