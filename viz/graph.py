@@ -825,14 +825,15 @@ class _Drawing:
         """The main chain shares a Graphviz group: drawn as a straight line, inputs to its side."""
         return ", group=spine" if i in self.spine else ""
 
-    def _op_node(self, i: int, fill: str, hot: bool) -> Tuple[str, Tuple[float, float]]:
+    def _op_node(self, i: int, fill: str, hot: bool, shape: str = "ellipse") -> Tuple[str, Tuple[float, float]]:
+        """The op's node: a small ellipse between a value and its inputs, or a circuit's gate (``circle``)."""
         look = self.look
         text = visible(self.g.adapter.op(self.g.order[i]))
         extra = f', color="{GRAD_COLOR}", penwidth=3' if hot else ""
         w = text_width(text, look.font_size) * 1.25 + look.font_size
         h = look.line * 1.3
         return (
-            f'  n{i}op [id="n{i}op", shape=ellipse{self._group(i)}, style=filled, fillcolor="{fill}", height={h / 72:.3f}, '
+            f'  n{i}op [id="n{i}op", shape={shape}{self._group(i)}, style=filled, fillcolor="{fill}", height={h / 72:.3f}, '
             f"margin=0.04, label=<{html_text(text)}>{extra}];",
             (w, h),
         )
@@ -1134,8 +1135,8 @@ class _Drawing:
                 out.append(f'  n{i} [id="n{i}", shape=plain, label=<{table}>];')
                 continue
             emitted[i] = [f"n{i}op"]
-            text, sizes[f"n{i}op"] = self._op_node(i, ROLE_COLORS[role][0], state.active == i)
-            out.append(text.replace("shape=ellipse", "shape=circle"))
+            text, sizes[f"n{i}op"] = self._op_node(i, ROLE_COLORS[role][0], state.active == i, "circle")
+            out.append(text)
             if i == last or g.uses[i] > 1:
                 # The sink (the output's name) or a branch point: the wire into it carries the
                 # value and the total gradient; the wires out of a branch carry the parts.
