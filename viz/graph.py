@@ -452,6 +452,15 @@ def _grad_text(g: _Graph, look: _Look, state: _State, i: int) -> Optional[_Text]
     return _t(text, bold=state.active == i)
 
 
+def _local_text(a: NodeAdapter, local: Any) -> _Text:
+    """d(out)/d(in) on an edge or wire: ``∂ 0.5000``, a Jacobian's rows on lines below the ``∂``."""
+    text = a.local_text(local)
+    return _t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True)
+
+
+_NOT_SENT = _t(f"← {PENDING}", italic=True, color=MUTED)  # no gradient part on this edge (yet)
+
+
 def _edge_text(g: _Graph, look: _Look, state: _State, i: int, k: int) -> Optional[_Text]:
     """The label of input edge ``k`` of node ``i`` (None: no label, in every picture)."""
     a = g.adapter
@@ -462,14 +471,13 @@ def _edge_text(g: _Graph, look: _Look, state: _State, i: int, k: int) -> Optiona
         local = row[k] if row is not None else None
         if local is None:
             return None
-        text = a.local_text(local)
-        return _t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True)  # a Jacobian's rows start below
+        return _local_text(a, local)
     if look.edge_labels != "flow" or not takes_grad:
         return None  # constants and data: the engine sends them nothing
     sent = state.parts[i]
     part = sent[k] if sent is not None else None
     if not state.ran or part is None:
-        return _t(f"← {PENDING}", italic=True, color=MUTED)  # not sent (yet)
+        return _NOT_SENT
     hot = state.active == i
     return _t(f"← {a.number_text(part)}", bold=hot, color=GRAD_COLOR)
 
@@ -1085,19 +1093,17 @@ class _Drawing:
             if i is None:  # the wire into a branch point or the output: the total gradient
                 done = state.final is None or state.final[j]
                 grad = state.grads[j]
-                rows.append(_t(f"← {a.number_text(grad)}", color=GRAD_COLOR) if done and state.ran else
-                            _t(f"← {PENDING}", italic=True, color=MUTED))
+                rows.append(_t(f"← {a.number_text(grad)}", color=GRAD_COLOR) if done and state.ran else _NOT_SENT)
             else:
                 sent = state.parts[i]
                 part = sent[k] if sent is not None and k is not None else None
                 rows.append(_t(f"← {a.number_text(part)}", bold=hot, color=GRAD_COLOR) if part is not None and state.ran
-                            else _t(f"← {PENDING}", italic=True, color=MUTED))
+                            else _NOT_SENT)
         row = state.locals[i] if look.edge_labels == "local" and i is not None and state.locals is not None else None
         if row is not None and k is not None:
             local = row[k]
             if local is not None:
-                text = a.local_text(local)
-                rows.append(_t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True))
+                rows.append(_local_text(a, local))
         if not rows:
             return None
         return _Text("<BR/>".join(r.html for r in rows), "\n".join(r.plain for r in rows), any(r.bold for r in rows))
