@@ -97,7 +97,7 @@ class Clusters:
     def outputs_of(self, key: int, groups: Sequence[Optional[int]]) -> List[int]:
         """The outputs of the node a collapsed group is drawn as (its activation's, if merged)."""
         c = self.clusters[key]
-        if c.activation is not None and any(g == key for i, g in enumerate(groups) if i in self.clusters[c.activation].outputs):
+        if c.activation is not None and any(groups[i] == key for i in self.clusters[c.activation].outputs):
             return self.clusters[c.activation].outputs
         return c.outputs
 
