@@ -60,13 +60,13 @@ class Cluster:
     inputs: List[int] = field(default_factory=list)  # graph positions the call was given
     follows: Optional[int] = None  # an activation right after a layer: the layer's key
     activation: Optional[int] = None  # a layer followed by an activation: the activation's key
+    merged: str = ""  # a layer with its activation, collapsed: "layer 1 (2 -> 16, relu)"
 
     @property
     def group_label(self) -> str:
         """What the node of a collapsed layer says (with the activation it absorbed, if any)."""
         return self.merged if self.merged else self.label
 
-    merged: str = ""
     @property
     def num_parameters(self) -> int:
         count = getattr(self.module, "num_parameters", None)
@@ -97,7 +97,7 @@ class Clusters:
     def outputs_of(self, key: int, groups: Sequence[Optional[int]]) -> List[int]:
         """The outputs of the node a collapsed group is drawn as (its activation's, if merged)."""
         c = self.clusters[key]
-        if c.activation is not None and any(g == key for i, g in enumerate(groups) if i in self.clusters[c.activation].outputs):
+        if c.activation is not None and any(groups[i] == key for i in self.clusters[c.activation].outputs):
             return self.clusters[c.activation].outputs
         return c.outputs
 

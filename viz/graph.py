@@ -320,6 +320,29 @@ def _too_large(where: str, n: int, max_nodes: int, modules: Any) -> None:
     )
 
 
+def _seeded(g: _Graph, where: str) -> List[Any]:
+    """Every node's gradient as ``backward()`` starts: zero, the root's seeded (d root/d root = 1)."""
+    a = g.adapter
+    grads = [a.zero(node) for node in g.order]
+    last = len(g.order) - 1
+    grads[last] = a.add(g.order[last], grads[last], a.seed(g.order[last], where))
+    return grads
+
+
+def _run_rule(g: _Graph, i: int, grads: List[Any]) -> Tuple[Any, List[Any]]:
+    """One step of ``backward()`` on ``grads`` (in place, never on any ``.grad``): node ``i``'s
+    own rule runs on its gradient and each part it sends is added to its input, in the
+    engine's order. Returns (the gradient the rule got, the part sent along each input edge).
+    ``add`` makes new values, so a copy of ``grads`` taken before is a snapshot."""
+    a = g.adapter
+    upstream = grads[i]
+    sent = a.contributions(g.order[i], upstream)
+    for j, part in zip(g.inputs[i], sent):
+        if part is not None:
+            grads[j] = a.add(g.order[j], grads[j], part)
+    return upstream, sent
+
+
 def _simulate(g: _Graph, where: str) -> Tuple[List[Any], List[Optional[List[Any]]]]:
     """``backward()`` from the root, without touching any ``.grad``.
 
@@ -327,20 +350,10 @@ def _simulate(g: _Graph, where: str) -> Tuple[List[Any], List[Optional[List[Any]
     input edge. The parts come from the nodes' own rules and are added in the engine's
     order, so the final gradients equal ``backward()``'s bit for bit.
     """
-    a = g.adapter
-    grads = [a.zero(node) for node in g.order]
+    grads = _seeded(g, where)
     parts: List[Optional[List[Any]]] = [None] * len(g.order)
-    last = len(g.order) - 1
-    grads[last] = a.add(g.order[last], grads[last], a.seed(g.order[last], where))
-    for i in range(last, -1, -1):
-        node = g.order[i]
-        if not a.has_rule(node):
-            continue
-        sent = a.contributions(node, grads[i])
-        parts[i] = sent
-        for j, part in zip(g.inputs[i], sent):
-            if part is not None:
-                grads[j] = a.add(g.order[j], grads[j], part)
+    for i in _rule_steps(g):
+        parts[i] = _run_rule(g, i, grads)[1]
     return grads, parts
 
 
@@ -439,6 +452,15 @@ def _grad_text(g: _Graph, look: _Look, state: _State, i: int) -> Optional[_Text]
     return _t(text, bold=state.active == i)
 
 
+def _local_text(a: NodeAdapter, local: Any) -> _Text:
+    """d(out)/d(in) on an edge or wire: ``∂ 0.5000``, a Jacobian's rows on lines below the ``∂``."""
+    text = a.local_text(local)
+    return _t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True)
+
+
+_NOT_SENT = _t(f"← {PENDING}", italic=True, color=MUTED)  # no gradient part on this edge (yet)
+
+
 def _edge_text(g: _Graph, look: _Look, state: _State, i: int, k: int) -> Optional[_Text]:
     """The label of input edge ``k`` of node ``i`` (None: no label, in every picture)."""
     a = g.adapter
@@ -449,14 +471,13 @@ def _edge_text(g: _Graph, look: _Look, state: _State, i: int, k: int) -> Optiona
         local = row[k] if row is not None else None
         if local is None:
             return None
-        text = a.local_text(local)
-        return _t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True)  # a Jacobian's rows start below
+        return _local_text(a, local)
     if look.edge_labels != "flow" or not takes_grad:
         return None  # constants and data: the engine sends them nothing
     sent = state.parts[i]
     part = sent[k] if sent is not None else None
     if not state.ran or part is None:
-        return _t(f"← {PENDING}", italic=True, color=MUTED)  # not sent (yet)
+        return _NOT_SENT
     hot = state.active == i
     return _t(f"← {a.number_text(part)}", bold=hot, color=GRAD_COLOR)
 
@@ -812,14 +833,15 @@ class _Drawing:
         """The main chain shares a Graphviz group: drawn as a straight line, inputs to its side."""
         return ", group=spine" if i in self.spine else ""
 
-    def _op_node(self, i: int, fill: str, hot: bool) -> Tuple[str, Tuple[float, float]]:
+    def _op_node(self, i: int, fill: str, hot: bool, shape: str = "ellipse") -> Tuple[str, Tuple[float, float]]:
+        """The op's node: a small ellipse between a value and its inputs, or a circuit's gate (``circle``)."""
         look = self.look
         text = visible(self.g.adapter.op(self.g.order[i]))
         extra = f', color="{GRAD_COLOR}", penwidth=3' if hot else ""
         w = text_width(text, look.font_size) * 1.25 + look.font_size
         h = look.line * 1.3
         return (
-            f'  n{i}op [id="n{i}op", shape=ellipse{self._group(i)}, style=filled, fillcolor="{fill}", height={h / 72:.3f}, '
+            f'  n{i}op [id="n{i}op", shape={shape}{self._group(i)}, style=filled, fillcolor="{fill}", height={h / 72:.3f}, '
             f"margin=0.04, label=<{html_text(text)}>{extra}];",
             (w, h),
         )
@@ -1071,19 +1093,17 @@ class _Drawing:
             if i is None:  # the wire into a branch point or the output: the total gradient
                 done = state.final is None or state.final[j]
                 grad = state.grads[j]
-                rows.append(_t(f"← {a.number_text(grad)}", color=GRAD_COLOR) if done and state.ran else
-                            _t(f"← {PENDING}", italic=True, color=MUTED))
+                rows.append(_t(f"← {a.number_text(grad)}", color=GRAD_COLOR) if done and state.ran else _NOT_SENT)
             else:
                 sent = state.parts[i]
                 part = sent[k] if sent is not None and k is not None else None
                 rows.append(_t(f"← {a.number_text(part)}", bold=hot, color=GRAD_COLOR) if part is not None and state.ran
-                            else _t(f"← {PENDING}", italic=True, color=MUTED))
+                            else _NOT_SENT)
         row = state.locals[i] if look.edge_labels == "local" and i is not None and state.locals is not None else None
         if row is not None and k is not None:
             local = row[k]
             if local is not None:
-                text = a.local_text(local)
-                rows.append(_t(f"∂\n{text}" if "\n" in text else f"∂ {text}", lines=True))
+                rows.append(_local_text(a, local))
         if not rows:
             return None
         return _Text("<BR/>".join(r.html for r in rows), "\n".join(r.plain for r in rows), any(r.bold for r in rows))
@@ -1121,8 +1141,8 @@ class _Drawing:
                 out.append(f'  n{i} [id="n{i}", shape=plain, label=<{table}>];')
                 continue
             emitted[i] = [f"n{i}op"]
-            text, sizes[f"n{i}op"] = self._op_node(i, ROLE_COLORS[role][0], state.active == i)
-            out.append(text.replace("shape=ellipse", "shape=circle"))
+            text, sizes[f"n{i}op"] = self._op_node(i, ROLE_COLORS[role][0], state.active == i, "circle")
+            out.append(text)
             if i == last or g.uses[i] > 1:
                 # The sink (the output's name) or a branch point: the wire into it carries the
                 # value and the total gradient; the wires out of a branch carry the parts.
@@ -1510,21 +1530,17 @@ def backward_frames(
     steps = _rule_steps(g)
     a = g.adapter
     # The same simulation as _simulate, one rule per frame (a snapshot after each).
-    grads = [a.zero(node) for node in g.order]
-    grads[-1] = a.add(g.order[-1], grads[-1], a.seed(g.order[-1], "backward_frames"))
+    grads = _seeded(g, "backward_frames")
     parts: List[Optional[List[Any]]] = [None] * len(g.order)
     # A node's gradient is complete once every consumer's rule has run: count them down.
     waiting = list(g.uses)
     states: List[_State] = []
     explained = []
     for k, i in enumerate(steps, start=1):
-        upstream = grads[i]
-        sent = parts[i] = a.contributions(g.order[i], upstream)
-        for j, part in zip(g.inputs[i], sent):
+        upstream, sent = _run_rule(g, i, grads)
+        parts[i] = sent
+        for j in g.inputs[i]:
             waiting[j] -= 1
-            if part is not None:
-                grads[j] = a.add(g.order[j], grads[j], part)
-        grads, parts = list(grads), list(parts)  # this frame keeps its own snapshot
         final = [w == 0 for w in waiting]
         received = frozenset(j for j, p in zip(g.inputs[i], parts[i] or ()) if p is not None)
         to = [g.describe(j) for j, p in zip(g.inputs[i], parts[i] or ()) if p is not None]
@@ -1571,18 +1587,12 @@ def backward_steps(
     the terminal twin of the HTML stepper. Changes no ``.grad`` (a simulated backward, as
     ``backward_frames``). ``print(backward_steps(loss))``, or just evaluate it in a REPL."""
     g = _walk(root, "backward_steps", DEFAULT_MAX_NODES if max_nodes is None else max_nodes, params, None, None, inputs)
-    a = g.adapter
-    grads = [a.zero(node) for node in g.order]
-    grads[-1] = a.add(g.order[-1], grads[-1], a.seed(g.order[-1], "backward_steps"))
+    grads = _seeded(g, "backward_steps")
     order = _rule_steps(g)
     out = Steps()
     for k, i in enumerate(order, start=1):
-        upstream = grads[i]
-        sent = a.contributions(g.order[i], upstream)
+        upstream, sent = _run_rule(g, i, grads)
         out.append(explain_step(g, i, upstream, sent, k, len(order)))
-        for j, part in zip(g.inputs[i], sent):
-            if part is not None:
-                grads[j] = a.add(g.order[j], grads[j], part)
     return out
 
 
