@@ -17,6 +17,7 @@ from typing import Any, List
 import numpy as np
 import pytest
 
+import lecture_graphs
 import nn
 import viz
 from autograd_lite import Tensor, Value, detect_anomaly, grad, gradcheck
@@ -135,11 +136,8 @@ def test_the_lecture_topological_loop_is_backward() -> None:
     node._backward()` give exactly what backward() gives, on a neuron with tanh."""
 
     def neuron() -> List[Value]:
-        x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-        w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-        b = Value(6.8813735870195432, label="b")
-        n = x1 * w1 + x2 * w2 + b
-        return [x1, x2, w1, w2, b, n.tanh()]
+        v = lecture_graphs.neuron()
+        return [v[k] for k in ("x1", "x2", "w1", "w2", "b", "o")]
 
     *leaves, o = neuron()
     topo: List[Value] = []

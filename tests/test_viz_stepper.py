@@ -12,29 +12,14 @@ Chromium, chromedriver or selenium is missing, except where CI requires a browse
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator
 
 import pytest
 
 import viz
 from browser import chromium, set_viewport, shoot
-from autograd_lite import Value
+from lecture_graphs import tour_neuron
 from test_viz_graph import _any_renderer
-
-
-def tour_neuron() -> Tuple[Value, list]:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    n = x1w1 + x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, [x1, x2]
 
 
 @pytest.fixture(scope="module")
