@@ -29,7 +29,8 @@ MgValue = micrograd_engine.Value
 
 # ---------------------------------------------------------------------- micrograd's test_engine.py
 # Its two tests as micrograd 0.1.0 ships them (test/test_engine.py, MIT, A. Karpathy), with
-# `from micrograd.engine import Value` changed to this library's Value and nothing else.
+# `from micrograd.engine import Value` changed to this library's Value, and nothing else but
+# three tighter checks appended to test_more_ops (the README's expression: its only test here).
 
 
 def test_sanity_check(torch) -> None:
@@ -97,6 +98,10 @@ def test_more_ops(torch) -> None:
     # backward pass went well
     assert abs(amg.grad - apt.grad.item()) < tol
     assert abs(bmg.grad - bpt.grad.item()) < tol
+    # (appended) and closer than micrograd asks: equal to rounding, in float64 both
+    assert gmg.data == pytest.approx(gpt.data.item(), rel=1e-12)
+    assert amg.grad == pytest.approx(apt.grad.item(), rel=1e-12)
+    assert bmg.grad == pytest.approx(bpt.grad.item(), rel=1e-12)
 
 
 # ---------------------------------------------------------------------- the lecture, by hand
