@@ -22,7 +22,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, List, Tuple
 
 if not os.environ.get("PYTHONPATH"):  # measure this checkout, unless told which one
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -31,7 +31,11 @@ import importlib.util  # noqa: E402
 
 import nn  # noqa: E402
 import viz  # noqa: E402
-from autograd_lite import Tensor, Value  # noqa: E402
+
+# The lecture graphs as the tests build them (tests/lecture_graphs.py: public Value/Tensor API
+# only, so the engine measured may be another checkout's).
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from lecture_graphs import fan_out, lecture_L, tensor_mlp, tour_neuron  # noqa: E402
 
 # The measuring code of this file's checkout, whichever viz is being measured.
 _spec = importlib.util.spec_from_file_location(
@@ -59,53 +63,6 @@ def _call(fn: Any, *args: Any, **options: Any) -> Any:
 def _svg_ids(svg: str) -> str:
     """Older viz kept Graphviz's <title> per node: key nodes by it as newer viz's ids do."""
     return re.sub(r'<g id="node\d+" class="node">\s*<title>([^<]*)</title>', r'<g id="\1" class="node">', svg)
-
-
-def tour_neuron() -> Tuple[Value, List[Value]]:
-    """The tour's neuron, built as the tour builds it (plain Values); and its inputs x1, x2."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    n = x1w1 + x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, [x1, x2]
-
-
-def tensor_mlp() -> Tuple[Tensor, Dict[str, Tensor]]:
-    """A 2-3-1 MLP written with raw Tensors on a batch of 4 (the tests' lecture Tensor graph)."""
-    x = Tensor([[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0], [0.0, -0.5]], label="x")
-    y = Tensor([[0.3], [-0.2], [0.8], [0.1]], label="y")
-    w1 = Tensor([[0.2, -0.4, 0.6], [-0.1, 0.5, 0.3]], requires_grad=True)
-    b1 = Tensor([0.05, -0.1, 0.2], requires_grad=True)
-    w2 = Tensor([[0.7], [-0.3], [0.5]], requires_grad=True)
-    b2 = Tensor([0.1], requires_grad=True)
-    loss = ((((x @ w1 + b1).tanh() @ w2 + b2) - y) ** 2).mean()
-    loss.label = "loss"
-    return loss, {"0.weight": w1, "0.bias": b1, "2.weight": w2, "2.bias": b2}
-
-
-def lecture_L() -> Value:
-    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
-
-
-def fan_out() -> Value:
-    a = Value(3.0, label="a")
-    b = a + a
-    b.label = "b"
-    return b
 
 
 def drawings() -> List[Tuple[str, Any]]:

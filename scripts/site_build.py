@@ -668,7 +668,7 @@ def _generate(staging: Path) -> Dict[str, Any]:
         for rel in lesson.steppers:
             dst = staging / "lessons" / lesson.name / rel
             dst.parent.mkdir(parents=True, exist_ok=True)
-            dst.write_text(fit_stepper((lesson.out / rel).read_text(encoding="utf-8")), encoding="utf-8")
+            shutil.copyfile(lesson.out / rel, dst)
     written["lessons/index.md"] = lessons_index(lessons, copies)
     written.update(guide_pages(copies))
     written.update(api_pages())
@@ -787,37 +787,25 @@ def _qualify(content: str) -> str:
     return _MEMBER.sub(sub, content)
 
 
-# The stepper (viz/frames.py) keeps its toolbar on one line, sized for a full screen. In a
-# page's column, and on a phone, that line is wider than the frame and its last buttons
-# (next, last) fall off it: on the site the toolbar wraps instead, and on a phone, which
-# has no keys, the list of keys goes.
-_STEPPER_FIT = ('<style id="site-stepper-fit">header { flex-wrap: wrap; row-gap: 0.2rem; } '
-                '@media (max-width: 600px) { #keys { display: none; } header h1 { flex-basis: 100%; } }</style>')
 _SRCDOC = re.compile(r'(<iframe\b[^>]*\ssrcdoc=")([^"]*)(")')
 
 
-def fit_stepper(page: str) -> str:
-    """A backward stepper's page with its toolbar made to fit a frame of any width (other pages as they are)."""
-    if "window.stepper" not in page or 'id="site-stepper-fit"' in page or "</head>" not in page:
-        return page
-    return page.replace("</head>", _STEPPER_FIT + "</head>", 1)
+def _allow_fullscreen(m: "re.Match[str]") -> str:
+    """An inline stepper's iframe, allowed full screen (its F key and button).
 
-
-def _fit_frame(m: "re.Match[str]") -> str:
-    """An inline stepper's iframe: its toolbar fitted, and allowed full screen (its F key and button)."""
-    page = html.unescape(m.group(2))
-    if "window.stepper" not in page:
-        return m.group(0)
+    The stepper fits a narrow frame by itself (viz/frames.py wraps its toolbar): the page
+    is left as the lesson wrote it.
+    """
     start = m.group(1)
-    if not re.search(r"\sallowfullscreen\b", start):
-        start = start.replace("<iframe", "<iframe allowfullscreen", 1)
-    return start + html.escape(fit_stepper(page), quote=True) + m.group(3)
+    if re.search(r"\sallowfullscreen\b", start) or "window.stepper" not in html.unescape(m.group(2)):
+        return m.group(0)
+    return start.replace("<iframe", "<iframe allowfullscreen", 1) + m.group(2) + m.group(3)
 
 
 def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
     if page.file.src_uri.startswith("api/"):
         content = _qualify(content)
-    content = _SRCDOC.sub(_fit_frame, content)
+    content = _SRCDOC.sub(_allow_fullscreen, content)
     content = _MATHJAX.sub("", content)
     content = _MERMAID.sub("", content)
     content = _FONT_AWESOME.sub("", content)

@@ -29,37 +29,6 @@ def test_diamond() -> None:
     assert left.grad == right.data and right.grad == left.data
 
 
-def test_micrograd_readme_expression(torch) -> None:
-    """The expression from micrograd's README, against PyTorch."""
-    a, b = Value(-4.0), Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-
-    ta = torch.tensor(-4.0, requires_grad=True)
-    tb = torch.tensor(2.0, requires_grad=True)
-    tc = ta + tb
-    td = ta * tb + tb**3
-    tc = tc + tc + 1
-    tc = tc + 1 + tc + (-ta)
-    td = td + td * 2 + (tb + ta).relu()
-    td = td + 3 * td + (tb - ta).relu()
-    tg = (tc - td) ** 2 / 2.0
-    tg = tg + 10.0 / ((tc - td) ** 2)
-    tg.backward()
-    assert g.data == pytest.approx(tg.item(), rel=1e-12)
-    assert a.grad == pytest.approx(ta.grad.item(), rel=1e-12)
-    assert b.grad == pytest.approx(tb.grad.item(), rel=1e-12)
-
-
 def test_topological_order_is_deterministic_and_matches_recursive_dfs() -> None:
     x, y = Value(1.0, label="x"), Value(2.0, label="y")
     z = (x * y + x).tanh() * (y + 1.0)

@@ -17,6 +17,7 @@ from typing import Any, List
 import numpy as np
 import pytest
 
+import lecture_graphs
 import nn
 import viz
 from autograd_lite import Tensor, Value, detect_anomaly, grad, gradcheck
@@ -28,7 +29,8 @@ MgValue = micrograd_engine.Value
 
 # ---------------------------------------------------------------------- micrograd's test_engine.py
 # Its two tests as micrograd 0.1.0 ships them (test/test_engine.py, MIT, A. Karpathy), with
-# `from micrograd.engine import Value` changed to this library's Value and nothing else.
+# `from micrograd.engine import Value` changed to this library's Value, and nothing else but
+# three tighter checks appended to test_more_ops (the README's expression: its only test here).
 
 
 def test_sanity_check(torch) -> None:
@@ -96,6 +98,10 @@ def test_more_ops(torch) -> None:
     # backward pass went well
     assert abs(amg.grad - apt.grad.item()) < tol
     assert abs(bmg.grad - bpt.grad.item()) < tol
+    # (appended) and closer than micrograd asks: equal to rounding, in float64 both
+    assert gmg.data == pytest.approx(gpt.data.item(), rel=1e-12)
+    assert amg.grad == pytest.approx(apt.grad.item(), rel=1e-12)
+    assert bmg.grad == pytest.approx(bpt.grad.item(), rel=1e-12)
 
 
 # ---------------------------------------------------------------------- the lecture, by hand
@@ -135,11 +141,8 @@ def test_the_lecture_topological_loop_is_backward() -> None:
     node._backward()` give exactly what backward() gives, on a neuron with tanh."""
 
     def neuron() -> List[Value]:
-        x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-        w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-        b = Value(6.8813735870195432, label="b")
-        n = x1 * w1 + x2 * w2 + b
-        return [x1, x2, w1, w2, b, n.tanh()]
+        v = lecture_graphs.neuron()
+        return [v[k] for k in ("x1", "x2", "w1", "w2", "b", "o")]
 
     *leaves, o = neuron()
     topo: List[Value] = []

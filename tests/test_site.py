@@ -20,7 +20,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any, Dict, Iterator, List, Set, Tuple
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from browser import chromium, shoot
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -376,45 +376,14 @@ def test_the_lecturers_page_examples_run(tmp_path: Path, monkeypatch: Any) -> No
 # ------------------------------------------------------------------------------ in the browser
 
 
-def _require_or_skip(reason: str) -> None:
-    if os.environ.get("AUTOGRAD_LITE_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason}, and AUTOGRAD_LITE_REQUIRE_BROWSER is set (CI must check the site in a browser)")
-    pytest.skip(reason)
-
-
 SIZES = [(1920, 1080), (390, 844)]
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=["1920x1080", "390x844"])
 def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
-    chrome = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser")) if p), None)
-    driver_path = shutil.which("chromedriver")
-    if chrome is None or driver_path is None:
-        _require_or_skip("Chromium and chromedriver are needed (apt-get install chromium chromium-driver)")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _require_or_skip("selenium is not installed (pip install -e '.[test]')")
     width, height = request.param
-    mobile = width < 600
-    options = webdriver.ChromeOptions()
-    options.binary_location = chrome
-    profile = tempfile.mkdtemp(prefix="site-chrome-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width},{height}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-    driver.size = (width, height)  # type: ignore[attr-defined]
-    try:
+    with chromium(width, height, mobile=width < 600, why="CI must check the site in a browser") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _open(driver: Any, page: Path) -> None:
@@ -429,13 +398,7 @@ def _open(driver: Any, page: Path) -> None:
 
 def _shoot(driver: Any, tmp_path: Path, name: str) -> Path:
     w, h = driver.size
-    path = tmp_path / f"site_{name}_{w}x{h}.png"
-    driver.save_screenshot(str(path))
-    keep = os.environ.get("AUTOGRAD_LITE_SCREENSHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / path.name)
-    return path
+    return shoot(driver, tmp_path / f"site_{name}_{w}x{h}.png")
 
 
 # Every visible text element's computed size, in CSS px (iframes and images aside: the

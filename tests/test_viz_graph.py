@@ -42,6 +42,8 @@ from viz import (
 )
 from viz.nodes import fmt
 
+import lecture_graphs
+
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 
@@ -50,21 +52,7 @@ SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 
 def neuron() -> Dict[str, Value]:
     """o = tanh(x1*w1 + x2*w2 + b), the textbook numbers (o = 0.7071)."""
-    x1 = Value(2.0, label="x1", requires_grad=False)
-    x2 = Value(0.0, label="x2", requires_grad=False)
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    s = x1w1 + x2w2
-    s.label = "x1*w1 + x2*w2"
-    n = s + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)
+    return lecture_graphs.neuron(sum_label="x1*w1 + x2*w2", requires_grad=False)
 
 
 def lecture_L() -> Dict[str, Value]:

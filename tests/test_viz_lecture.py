@@ -24,7 +24,8 @@ from hypothesis import given, settings
 
 import nn
 import viz
-from autograd_lite import Tensor, Value
+from autograd_lite import Value
+from lecture_graphs import fan_out, lecture_L, tensor_mlp, tour_neuron
 from test_viz_graph import _any_renderer, _require_or_skip, expressions
 from viz.legibility import contrast_ratio, measure_svg, node_boxes
 
@@ -37,52 +38,6 @@ def _renderer() -> None:
 
 
 # ---------------------------------------------------------------------- the lecture graphs, as the examples build them
-
-
-def tour_neuron() -> Tuple[Value, List[Value]]:
-    """o = tanh(x1*w1 + x2*w2 + b) as the tour builds it: plain Values; x1, x2 are the data."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    n = x1w1 + x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, [x1, x2]
-
-
-def lecture_L() -> Value:
-    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
-
-
-def fan_out() -> Value:
-    a = Value(3.0, label="a")
-    b = a + a
-    b.label = "b"
-    return b
-
-
-def tensor_mlp() -> Tuple[Tensor, Dict[str, Tensor]]:
-    x = Tensor([[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0], [0.0, -0.5]], label="x")
-    y = Tensor([[0.3], [-0.2], [0.8], [0.1]], label="y")
-    w1 = Tensor([[0.2, -0.4, 0.6], [-0.1, 0.5, 0.3]], requires_grad=True)
-    b1 = Tensor([0.05, -0.1, 0.2], requires_grad=True)
-    w2 = Tensor([[0.7], [-0.3], [0.5]], requires_grad=True)
-    b2 = Tensor([0.1], requires_grad=True)
-    loss = ((((x @ w1 + b1).tanh() @ w2 + b2) - y) ** 2).mean()
-    loss.label = "loss"
-    return loss, {"0.weight": w1, "0.bias": b1, "2.weight": w2, "2.bias": b2}
 
 
 def _after(make: Callable[[], Any]) -> Any:

@@ -16,6 +16,7 @@ from typing import Any, List, Tuple
 
 import pytest
 
+import lecture_graphs
 import viz
 from dot_read import cells, dot_edges, edge_label, fill, op_label
 from viz.graph import ROLE_COLORS
@@ -33,18 +34,8 @@ class LValue(MValue):
 
 
 def neuron() -> Tuple[Any, List[Any]]:
-    x1, x2 = LValue(2.0, label="x1"), LValue(0.0, label="x2")
-    w1, w2 = LValue(-3.0, label="w1"), LValue(1.0, label="w2")
-    b = LValue(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    n = x1w1 + x2w2 + b
-    n.label = "n"
-    o = n.relu() * 2.0 + n ** 2  # micrograd 0.1.0 has relu and pow, not tanh
-    o.label = "o"
-    return o, [x1, x2, w1, w2, b]
+    v = lecture_graphs.neuron(LValue, head=lambda n: n.relu() * 2.0 + n ** 2)  # micrograd 0.1.0 has relu and pow, not tanh
+    return v["o"], [v[k] for k in ("x1", "x2", "w1", "w2", "b")]
 
 
 def all_nodes(root: Any) -> List[Any]:

@@ -11,50 +11,15 @@ Chromium, chromedriver or selenium is missing, except where CI requires a browse
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator
 
 import pytest
 
 import viz
-from autograd_lite import Value
+from browser import chromium, set_viewport, shoot
+from lecture_graphs import tour_neuron
 from test_viz_graph import _any_renderer
-
-
-def _require_or_skip(reason: str) -> None:
-    if os.environ.get("AUTOGRAD_LITE_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason}, and AUTOGRAD_LITE_REQUIRE_BROWSER is set (CI must drive the stepper)")
-    pytest.skip(reason)
-
-
-def _browser() -> Tuple[str, str]:
-    chrome = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
-    driver = shutil.which("chromedriver")
-    if chrome is None or driver is None:
-        _require_or_skip("Chromium and chromedriver are needed (apt-get install chromium chromium-driver)")
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        _require_or_skip("selenium is not installed (pip install -e '.[test]')")
-    return chrome, driver  # type: ignore[return-value]
-
-
-def tour_neuron() -> Tuple[Value, list]:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    n = x1w1 + x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, [x1, x2]
 
 
 @pytest.fixture(scope="module")
@@ -68,29 +33,8 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module", params=[(1920, 1080), (1280, 720)], ids=["1920x1080", "1280x720"])
 def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
-    chrome, driver_path = _browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    width, height = request.param
-    options = webdriver.ChromeOptions()
-    options.binary_location = chrome
-    profile = tempfile.mkdtemp(prefix="stepper-chrome-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width},{height}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    # the page's viewport exactly the screen's size (a headless window still counts its frame)
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
-    )
-    driver.size = (width, height)  # type: ignore[attr-defined]
-    try:
+    with chromium(*request.param, why="CI must drive the stepper") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _press(driver: Any, *keys: str) -> None:
@@ -108,13 +52,7 @@ def _press(driver: Any, *keys: str) -> None:
 
 def _shoot(driver: Any, tmp_path: Path, name: str) -> Path:
     w, h = driver.size
-    path = tmp_path / f"stepper_{w}x{h}_{name}.png"
-    driver.save_screenshot(str(path))
-    keep = os.environ.get("AUTOGRAD_LITE_SCREENSHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / path.name)
-    return path
+    return shoot(driver, tmp_path / f"stepper_{w}x{h}_{name}.png")
 
 
 def test_clicker_keys_step_through_every_frame(browser: Any, page: Path) -> None:
@@ -184,8 +122,7 @@ def test_every_button_stays_in_a_narrow_frame(browser: Any, page: Path, tmp_path
     d = browser
     try:
         for width, height in ((900, 600), (390, 844)):
-            d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                              {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+            set_viewport(d, width, height)
             d.get(page.as_uri())
             right = d.execute_script(
                 "return [...document.querySelectorAll('header button')].map(b => b.getBoundingClientRect().right)")
@@ -194,7 +131,7 @@ def test_every_button_stays_in_a_narrow_frame(browser: Any, page: Path, tmp_path
             assert d.find_element("css selector", "#pos").text.startswith("step 2")
     finally:
         w, h = d.size
-        d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": False})
+        set_viewport(d, w, h)
 
 
 def test_f_asks_for_full_screen_and_again_leaves_it(browser: Any, page: Path) -> None:
