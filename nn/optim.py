@@ -132,26 +132,25 @@ class Optimizer:
         parameters and buffers written. An error (``NonFiniteError`` names the parameter)
         leaves the parameters, the buffers and ``step_count`` exactly as they were.
         """
-        where = f"{type(self).__name__}.step"
         self._check_value_grads()
         tensor_grads = self._checked_tensor_grads()
         # An overflow is not a warning here but an error, raised below by parameter name.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             values = self._new_values() if self._values else None
-            tensors = [(i, p) + self._new_tensor(p.data, g, self._tensor_state.get(i, {})) for i, p, g in tensor_grads]
+            tensors = [(i, p, *self._new_tensor(p.data, g, self._tensor_state.get(i, {}))) for i, p, g in tensor_grads]
             grow = self._growing
             if values is not None and not _all_finite(values[0], values[1], grow):
-                self._raise_non_finite(where, values[0], values[1], self._value_index, self._values)
+                self._raise_non_finite(values[0], values[1], self._value_index, self._values)
             for i, p, x, state in tensors:
                 if not _all_finite(x, state, grow):
-                    self._raise_non_finite(where, x, state, [i], [p])
+                    self._raise_non_finite(x, state, [i], [p])
         # Everything computed and checked: commit.
         if values is not None:
             for v, xi in zip(self._values, values[0]):
                 v.data = xi
             self._value_state = values[1]
         for i, p, x, state in tensors:
-            np.copyto(p.data, x)  # in place: views (from_numpy) and the dtype are kept
+            p.data[...] = x  # in place: views (from_numpy) and the dtype are kept
             self._tensor_state[i] = state
         self.step_count += 1
 
@@ -171,7 +170,7 @@ class Optimizer:
         self._update(x, g, state)
         return x, state
 
-    def _raise_non_finite(self, where: str, x: Any, state: State, index: List[int], params: Sequence[Any]) -> None:
+    def _raise_non_finite(self, x: Any, state: State, index: List[int], params: Sequence[Any]) -> None:
         """The NonFiniteError for a step whose update (``x``, ``state``) is not finite.
 
         ``x`` is the new data of ``params`` (one Tensor, or all the Values as one vector),
@@ -179,6 +178,7 @@ class Optimizer:
         always makes the update non-finite) is named as such; otherwise the update
         itself overflowed.
         """
+        where = f"{type(self).__name__}.step"
         for i, p in zip(index, params):  # a non-finite gradient is the clearer message
             if isinstance(p, Value):
                 _check_value_grad(where, i, p)
@@ -796,18 +796,24 @@ def _collect_params(where: str, params: Any) -> List[Parameter]:
 
 def _all_finite(x: Any, state: State, names: Tuple[str, ...]) -> bool:
     """True if ``x`` (an array, or a list of floats) and the buffers ``names`` of ``state`` are finite."""
-    for a in (x, *(state[n] for n in names if n in state)):
-        if isinstance(a, list):
-            total = sum(a)  # finite only if every term is (or an overflow: look closer)
-            if total - total != 0.0 and not all(v - v == 0.0 for v in a):
-                return False
-        elif isinstance(a, (np.ndarray, np.generic)):
-            # The sum of squares (one BLAS dot, the cheapest pass numpy has) is finite only
-            # if every element is; if it overflows (|x| > 1e154), the exact test decides.
-            flat = np.reshape(a, -1)
-            if not math.isfinite(flat.dot(flat)) and not np.isfinite(a).all():
-                return False
+    if isinstance(x, list):
+        total = sum(x)  # finite only if every term is (or an overflow: look closer)
+        if total - total != 0.0 and not all(v - v == 0.0 for v in x):
+            return False
+    elif not _finite_array(x):
+        return False
+    for name in names:
+        buf = state.get(name)
+        if buf is not None and not _finite_array(buf):
+            return False
     return True
+
+
+def _finite_array(a: Any) -> bool:
+    """True if every element of the array ``a`` is finite: its sum of squares (one BLAS
+    dot, the cheapest pass numpy has) is finite only if every element is; if that
+    overflows (|a| > 1e154), the exact test decides."""
+    return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
 
 
 def _copy_state(state: State) -> State:
