@@ -229,8 +229,9 @@ class Optimizer:
     def _check_value_grads(self) -> None:
         for k, p in enumerate(self._values):
             g = p.grad
-            # x - x is 0.0 for every finite float, nan for nan and +-inf: one cheap test.
-            if type(g) is not float or g - g != 0.0:
+            # The usual case, checked cheaply: a float (a nan or inf one makes the update
+            # non-finite, which step() checks anyway, naming the gradient).
+            if type(g) is not float:
                 _check_value_grad(f"{type(self).__name__}.step", self._value_index[k], p)
 
     def _checked_tensor_grads(self) -> List[Tuple[int, Tensor, np.ndarray]]:
