@@ -69,14 +69,16 @@ State = Dict[str, Any]
 class NonFiniteError(ValueError):
     """A gradient or an update that is nan or inf: the step was refused, nothing changed.
 
-    ``kind`` is "gradient" or "update"; ``parameter`` the index in the optimizer's list.
-    ``nn.fit`` catches it to stop a diverging run with its message.
+    ``kind`` is "gradient" or "update"; ``parameter`` the index in the optimizer's list;
+    ``detail`` (an update's) what would go non-finite and why ("its buffer 'exp_avg_sq'
+    (largest |grad| 1e+200)"). ``nn.fit`` catches it to stop a diverging run with its message.
     """
 
-    def __init__(self, message: str, kind: str, parameter: int) -> None:
+    def __init__(self, message: str, kind: str, parameter: int, detail: str = "") -> None:
         super().__init__(message)
         self.kind = kind
         self.parameter = parameter
+        self.detail = detail
 
 
 class Optimizer:
@@ -196,11 +198,11 @@ class Optimizer:
         which = k if len(params) > 1 else 0  # the Values: element k is parameter k
         p, i = params[which], index[which]
         grad = np.abs(np.asarray(p.grad, dtype=np.float64))
+        detail = f"{into} ({why}largest |grad| {float(grad.max()) if grad.size else 0.0:.3g})"
         raise NonFiniteError(
-            f"{where}: updating {_describe(i, p)} would put inf or nan into {into} ({why}largest |grad| "
-            f"{float(grad.max()) if grad.size else 0.0:.3g}); nothing was updated. The loss has probably "
-            f"diverged: lower the learning rate, or clip with clip_grad_norm",
-            kind="update", parameter=i,
+            f"{where}: updating {_describe(i, p)} would put inf or nan into {detail}; nothing was updated. "
+            f"The loss has probably diverged: lower the learning rate, or clip with clip_grad_norm",
+            kind="update", parameter=i, detail=detail,
         )
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: State) -> None:
