@@ -25,7 +25,7 @@ import re
 import tempfile
 import zipfile
 import zlib
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import BinaryIO, Dict, Iterator, Mapping, Type, Union
 
 import numpy as np
@@ -87,8 +87,11 @@ def atomic_open(path: PathLike) -> Iterator[BinaryIO]:
             f.close()
         os.replace(tmp, path)  # still locked (POSIX): no cleaner can take it meanwhile
     except BaseException:
-        f.close()
-        if os.path.exists(tmp):
+        if fcntl is None:  # pragma: no cover - Windows removes no open file
+            f.close()
+        # POSIX: removed while still locked, so no cleaner can race us to it (exists() then
+        # unlink() after the close could fail, hiding the error that brought us here).
+        with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     finally:

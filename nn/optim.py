@@ -69,14 +69,16 @@ State = Dict[str, Any]
 class NonFiniteError(ValueError):
     """A gradient or an update that is nan or inf: the step was refused, nothing changed.
 
-    ``kind`` is "gradient" or "update"; ``parameter`` the index in the optimizer's list.
-    ``nn.fit`` catches it to stop a diverging run with its message.
+    ``kind`` is "gradient" or "update"; ``parameter`` the index in the optimizer's list;
+    ``detail`` (an update's) what would go non-finite and why ("its buffer 'exp_avg_sq'
+    (largest |grad| 1e+200)"). ``nn.fit`` catches it to stop a diverging run with its message.
     """
 
-    def __init__(self, message: str, kind: str, parameter: int) -> None:
+    def __init__(self, message: str, kind: str, parameter: int, detail: str = "") -> None:
         super().__init__(message)
         self.kind = kind
         self.parameter = parameter
+        self.detail = detail
 
 
 class Optimizer:
@@ -132,26 +134,25 @@ class Optimizer:
         parameters and buffers written. An error (``NonFiniteError`` names the parameter)
         leaves the parameters, the buffers and ``step_count`` exactly as they were.
         """
-        where = f"{type(self).__name__}.step"
         self._check_value_grads()
         tensor_grads = self._checked_tensor_grads()
         # An overflow is not a warning here but an error, raised below by parameter name.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             values = self._new_values() if self._values else None
-            tensors = [(i, p) + self._new_tensor(p.data, g, self._tensor_state.get(i, {})) for i, p, g in tensor_grads]
+            tensors = [(i, p, *self._new_tensor(p.data, g, self._tensor_state.get(i, {}))) for i, p, g in tensor_grads]
             grow = self._growing
             if values is not None and not _all_finite(values[0], values[1], grow):
-                self._raise_non_finite(where, values[0], values[1], self._value_index, self._values)
+                self._raise_non_finite(values[0], values[1], self._value_index, self._values)
             for i, p, x, state in tensors:
                 if not _all_finite(x, state, grow):
-                    self._raise_non_finite(where, x, state, [i], [p])
+                    self._raise_non_finite(x, state, [i], [p])
         # Everything computed and checked: commit.
         if values is not None:
             for v, xi in zip(self._values, values[0]):
                 v.data = xi
             self._value_state = values[1]
         for i, p, x, state in tensors:
-            np.copyto(p.data, x)  # in place: views (from_numpy) and the dtype are kept
+            p.data[...] = x  # in place: views (from_numpy) and the dtype are kept
             self._tensor_state[i] = state
         self.step_count += 1
 
@@ -171,7 +172,7 @@ class Optimizer:
         self._update(x, g, state)
         return x, state
 
-    def _raise_non_finite(self, where: str, x: Any, state: State, index: List[int], params: Sequence[Any]) -> None:
+    def _raise_non_finite(self, x: Any, state: State, index: List[int], params: Sequence[Any]) -> None:
         """The NonFiniteError for a step whose update (``x``, ``state``) is not finite.
 
         ``x`` is the new data of ``params`` (one Tensor, or all the Values as one vector),
@@ -179,6 +180,7 @@ class Optimizer:
         always makes the update non-finite) is named as such; otherwise the update
         itself overflowed.
         """
+        where = f"{type(self).__name__}.step"
         for i, p in zip(index, params):  # a non-finite gradient is the clearer message
             if isinstance(p, Value):
                 _check_value_grad(where, i, p)
@@ -196,11 +198,11 @@ class Optimizer:
         which = k if len(params) > 1 else 0  # the Values: element k is parameter k
         p, i = params[which], index[which]
         grad = np.abs(np.asarray(p.grad, dtype=np.float64))
+        detail = f"{into} ({why}largest |grad| {float(grad.max()) if grad.size else 0.0:.3g})"
         raise NonFiniteError(
-            f"{where}: updating {_describe(i, p)} would put inf or nan into {into} ({why}largest |grad| "
-            f"{float(grad.max()) if grad.size else 0.0:.3g}); nothing was updated. The loss has probably "
-            f"diverged: lower the learning rate, or clip with clip_grad_norm",
-            kind="update", parameter=i,
+            f"{where}: updating {_describe(i, p)} would put inf or nan into {detail}; nothing was updated. "
+            f"The loss has probably diverged: lower the learning rate, or clip with clip_grad_norm",
+            kind="update", parameter=i, detail=detail,
         )
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: State) -> None:
@@ -229,8 +231,9 @@ class Optimizer:
     def _check_value_grads(self) -> None:
         for k, p in enumerate(self._values):
             g = p.grad
-            # x - x is 0.0 for every finite float, nan for nan and +-inf: one cheap test.
-            if type(g) is not float or g - g != 0.0:
+            # The usual case, checked cheaply: a float (a nan or inf one makes the update
+            # non-finite, which step() checks anyway, naming the gradient).
+            if type(g) is not float:
                 _check_value_grad(f"{type(self).__name__}.step", self._value_index[k], p)
 
     def _checked_tensor_grads(self) -> List[Tuple[int, Tensor, np.ndarray]]:
@@ -796,18 +799,24 @@ def _collect_params(where: str, params: Any) -> List[Parameter]:
 
 def _all_finite(x: Any, state: State, names: Tuple[str, ...]) -> bool:
     """True if ``x`` (an array, or a list of floats) and the buffers ``names`` of ``state`` are finite."""
-    for a in (x, *(state[n] for n in names if n in state)):
-        if isinstance(a, list):
-            total = sum(a)  # finite only if every term is (or an overflow: look closer)
-            if total - total != 0.0 and not all(v - v == 0.0 for v in a):
-                return False
-        elif isinstance(a, (np.ndarray, np.generic)):
-            # The sum of squares (one BLAS dot, the cheapest pass numpy has) is finite only
-            # if every element is; if it overflows (|x| > 1e154), the exact test decides.
-            flat = np.reshape(a, -1)
-            if not math.isfinite(flat.dot(flat)) and not np.isfinite(a).all():
-                return False
+    if isinstance(x, list):
+        total = sum(x)  # finite only if every term is (or an overflow: look closer)
+        if total - total != 0.0 and not all(v - v == 0.0 for v in x):
+            return False
+    elif not _finite_array(x):
+        return False
+    for name in names:
+        buf = state.get(name)
+        if buf is not None and not _finite_array(buf):
+            return False
     return True
+
+
+def _finite_array(a: Any) -> bool:
+    """True if every element of the array ``a`` is finite: its sum of squares (one BLAS
+    dot, the cheapest pass numpy has) is finite only if every element is; if that
+    overflows (|a| > 1e154), the exact test decides."""
+    return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
 
 
 def _copy_state(state: State) -> State:

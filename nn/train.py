@@ -771,8 +771,7 @@ def _train_step(
                     why_grad = _nonfinite_grad(model, params) or str(exc)
                     return loss_value, pred, ("gradient", f"the loss is {loss_value:.6g} but {why_grad}", True)
                 name = _param_name(model, optimizer.params[exc.parameter])
-                why = str(exc).split(" would put inf or nan into ", 1)[-1].split("; nothing", 1)[0]
-                return loss_value, pred, ("update", f"the loss is {loss_value:.6g} but updating {name} would put inf or nan into {why}", True)
+                return loss_value, pred, ("update", f"the loss is {loss_value:.6g} but updating {name} would put inf or nan into {exc.detail}", True)
             except Exception:
                 # Another optimizer: if a gradient is nan/inf, that is divergence too.
                 # (Checking the gradients here on every step would cost each step what it saves once.)

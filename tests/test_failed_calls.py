@@ -495,3 +495,21 @@ def test_only_stale_temporaries_of_the_same_target_are_removed(tmp_path):
     release.set()
     thread.join()
     assert target.read_bytes() == b"partial"
+
+
+def test_a_failed_save_keeps_the_old_file_and_its_own_error(tmp_path):
+    target = tmp_path / "m.npz"
+    target.write_bytes(b"old")
+    with pytest.raises(ZeroDivisionError):
+        with atomic_open(target) as f:
+            f.write(b"half")
+            1 / 0
+    assert target.read_bytes() == b"old" and temporaries(tmp_path, "m.npz") == []
+    # its temporary file already gone (removed by hand, say): still the block's error, not
+    # a FileNotFoundError from the clean-up
+    with pytest.raises(ZeroDivisionError):
+        with atomic_open(target) as f:
+            (name,) = temporaries(tmp_path, "m.npz")
+            os.unlink(tmp_path / name)
+            1 / 0
+    assert target.read_bytes() == b"old" and temporaries(tmp_path, "m.npz") == []
