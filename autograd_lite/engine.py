@@ -903,13 +903,19 @@ def _make_result(
         except OverflowError:
             raise OverflowError(f"Value(data, _children, ...): {_show(data)} is too large for a float64") from None
     node.data, node.grad, node.label = data, 0.0, label
+    joins = _joins_graph(node, op, prev)
+    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if joins else ((), "", None, False)
+
+
+def _joins_graph(node: Any, op: str, prev: Tuple[Any, ...]) -> bool:
+    """Whether ``node``, the result of ``op`` on ``prev`` made by hand (or, for Tensors, with
+    any number of inputs), records them: when one requires grad and grad mode is on, as
+    ``_node`` decides. Inside detect_anomaly() the result is checked too (anomaly.py)."""
     needs_grad = any(p.requires_grad for p in prev)
     mode = _mode_now()
-    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
-        needs_grad = mode.watch(node, op, prev, needs_grad)
-    elif mode is False:  # no_grad()
-        needs_grad = False
-    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
+    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line
+        return mode.watch(node, op, prev, needs_grad)
+    return needs_grad and mode
 
 
 def _check_flag(x: object, where: str) -> bool:

@@ -113,6 +113,7 @@ import numpy as np
 from .engine import (
     _NO_CHILDREN,
     _check_flag,
+    _joins_graph,
     _micrograd_rule,
     _mode,
     _restore_grads,
@@ -1305,12 +1306,9 @@ def _node(data: Any, op: str, rule: Rule, a: Tensor, b: Optional[Tensor] = None,
 def _node_n(data: np.ndarray, op: str, rule: Rule, parts: List[Tensor], ctx: Any) -> Tensor:
     """A node with any number of inputs (concatenate, stack)."""
     out = _const(data)
-    needs_grad = any(t.requires_grad for t in parts)
-    mode = _mode_now()
-    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
-        needs_grad = mode.watch(out, op, tuple(parts), needs_grad)
-    if needs_grad and mode is not False:
-        out._prev, out._op, out._rule, out._ctx, out.requires_grad = tuple(parts), op, rule, ctx, True
+    prev = tuple(parts)
+    if _joins_graph(out, op, prev):  # an input requires grad, grad mode is on (and anomaly checks)
+        out._prev, out._op, out._rule, out._ctx, out.requires_grad = prev, op, rule, ctx, True
     return out
 
 
@@ -1355,13 +1353,8 @@ def _make_result(node: Tensor, data: Any, children: Any, op: Any, label: Any, re
     if target not in _FLOATS:
         raise TypeError(f"Tensor(data, _children, dtype=...): dtype {target} is not supported; use 'float64' or 'float32'")
     node.data, node.grad, node.label, node._ctx = np.array(arr, dtype=target), None, label, None
-    needs_grad = any(p.requires_grad for p in prev)
-    mode = _mode_now()
-    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
-        needs_grad = mode.watch(node, op, prev, needs_grad)
-    elif mode is False:  # no_grad()
-        needs_grad = False
-    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
+    joins = _joins_graph(node, op, prev)
+    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if joins else ((), "", None, False)
 
 
 def accumulate_grad(x: Tensor, g: Any) -> None:
