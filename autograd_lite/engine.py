@@ -814,9 +814,8 @@ class Value:
         The data is copied as it is, inf or nan included: it is the result of ops, not a
         number typed in (see the policy table above).
         """
-        out = _new(Value)
-        out.data, out.grad, out._prev, out._op, out._rule = self.data, 0.0, (), "", None
-        out.label, out.requires_grad = self.label, False
+        out = _unchecked(self.data)
+        out.label = self.label
         return out
 
 
@@ -950,8 +949,9 @@ def _piecewise(x: Value, value: float) -> Value:
 
 
 def _unchecked(x: float) -> Value:
-    """A constant leaf that may hold nan or inf (``Value()`` refuses them): for the twins,
-    where a derivative is undefined (nan) or infinite, as PyTorch says."""
+    """A constant leaf holding ``x`` as it is, unchecked: a number already checked (``_const``),
+    or the data of ops (``detach``), or, for the twins, a derivative that is undefined (nan)
+    or infinite, as PyTorch says; ``Value()`` refuses nan and inf."""
     v = _new(Value)
     v.data, v.grad, v._prev, v._op, v._rule, v.label, v.requires_grad = x, 0.0, (), "", None, None, False
     return v
@@ -979,8 +979,11 @@ def _function(rule: Any) -> Any:
 
 
 def _const(x: object, op: str) -> Value:
-    """A Python number met by an op, as a constant leaf (it never receives a gradient)."""
-    return Value(_check_number(x, f"Value.{op}"), requires_grad=False)
+    """A Python number met by an op, as a constant leaf (it never receives a gradient).
+
+    Checked once, here: the leaf is then made directly, not through Value()'s checks again.
+    """
+    return _unchecked(_check_number(x, f"Value.{op}"))
 
 
 # NOTE: a / b is a * b**-1, and b**-1 overflows float64 for |b| < 1/1.8e308 (the

@@ -1144,9 +1144,8 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """A new constant leaf sharing this tensor's data, cut off from the graph."""
-        out = _new(Tensor)
-        out.data, out.grad, out._prev, out._op, out._rule, out._ctx = self.data, None, (), "", None, None
-        out.label, out.requires_grad = self.label, False
+        out = _const(self.data)
+        out.label = self.label
         return out
 
     def zero_grad(self) -> None:
