@@ -936,14 +936,11 @@ class Tensor:
         shape = _shape_setting(shape, "Tensor.broadcast_to")
         if shape == self.data.shape:
             return self
-        try:
-            if np.broadcast_shapes(self.data.shape, shape) != shape:
-                raise ValueError
-        except ValueError:
+        if not _broadcasts(self.data.shape, shape):
             raise ValueError(
                 f"Tensor.broadcast_to: cannot broadcast shape {self.shape} to {shape}: each axis must "
                 f"match or be 1, counted from the right (sum_to goes the other way)"
-            ) from None
+            )
         return _node(_expand(self.data, shape), "broadcast_to", Tensor._broadcast_to_backward, self)
 
     @staticmethod
@@ -963,14 +960,11 @@ class Tensor:
         shape = _shape_setting(shape, "Tensor.sum_to")
         if shape == self.data.shape:
             return self
-        try:
-            if np.broadcast_shapes(self.data.shape, shape) != self.data.shape:
-                raise ValueError
-        except ValueError:
+        if not _broadcasts(shape, self.data.shape):
             raise ValueError(
                 f"Tensor.sum_to: cannot sum shape {self.shape} down to {shape}: {shape} must "
                 f"broadcast to {self.shape} (broadcast_to goes the other way)"
-            ) from None
+            )
         return _node(_unbroadcast(self.data, shape), "sum_to", Tensor._sum_to_backward, self)
 
     @staticmethod
@@ -1500,6 +1494,14 @@ def _shape_setting(shape: Any, where: str) -> Tuple[int, ...]:
     if any(n < 0 for n in out):
         raise ValueError(f"{where}: a shape has no negative sizes, got {out}")
     return out
+
+
+def _broadcasts(shape: Tuple[int, ...], to: Tuple[int, ...]) -> bool:
+    """Whether numpy broadcasts ``shape`` to ``to``: each axis, from the right, equal or 1."""
+    try:
+        return np.broadcast_shapes(shape, to) == to
+    except ValueError:
+        return False
 
 
 def _const(data: np.ndarray) -> Tensor:
