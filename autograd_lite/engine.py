@@ -142,7 +142,7 @@ __all__ = ["Value", "ClosureRule", "no_grad", "is_grad_enabled", "gc_paused", "z
 #   an Anomaly inside detect_anomaly() (autograd_lite/anomaly.py): every result is checked
 #              for a new inf or nan and remembers the line that made it; its .grad says
 #              whether grad mode is on as well. An Anomaly is falsy, so the test of the
-#              usual case in _node, `needs_grad and mode`, is as cheap as it was
+#              usual case in _node, `needs_grad and _mode_now()`, is as cheap as it was
 #              before anomaly mode existed, and anomaly mode goes the other way.
 # A ContextVar, so that no_grad() in one thread (or asyncio task) does not switch off
 # graph recording in another.
@@ -840,8 +840,7 @@ def _node(data: float, op: str, rule: Rule, a: Value, b: Optional[Value] = None)
     out.data = data
     out.grad = 0.0
     out.label = None
-    mode = _mode_now()  # read once: True, False (inside no_grad()) or detect_anomaly()'s Anomaly
-    if needs_grad and mode:  # the usual case: grad mode on (True), anomaly mode off
+    if needs_grad and _mode_now():  # the usual case: grad mode on (True), anomaly mode off
         out._prev = prev
         out._op = op
         out._rule = rule
@@ -851,7 +850,7 @@ def _node(data: float, op: str, rule: Rule, a: Value, b: Optional[Value] = None)
     out._op = ""
     out._rule = None
     out.requires_grad = False
-    # True or False: a constant. Else detect_anomaly() is on:
+    mode = _mode_now()  # True or False (inside no_grad()): a constant. Else detect_anomaly() is on:
     if type(mode) is not bool and mode.watch(out, op, prev, needs_grad):
         # the result was checked for a new inf or nan, and the node, recorded, remembers
         # the line of your code that made it (anomaly.py)

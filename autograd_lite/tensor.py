@@ -1281,8 +1281,7 @@ def _node(data: Any, op: str, rule: Rule, a: Tensor, b: Optional[Tensor] = None,
     out.grad = None
     out.label = None
     needs_grad = a.requires_grad or (b is not None and b.requires_grad)
-    mode = _mode_now()  # read once: True, False (no_grad()) or detect_anomaly()'s Anomaly
-    if needs_grad and mode:  # the usual case: grad mode on (True), anomaly mode off
+    if needs_grad and _mode_now():  # the usual case: grad mode on (True), anomaly mode off
         out._prev = (a,) if b is None else (a, b)
         out._op = op
         out._rule = rule
@@ -1290,7 +1289,7 @@ def _node(data: Any, op: str, rule: Rule, a: Tensor, b: Optional[Tensor] = None,
         out.requires_grad = True
         return out
     out._prev, out._op, out._rule, out._ctx, out.requires_grad = (), "", None, None, False
-    # True or False: a constant; else detect_anomaly() is on (anomaly.py)
+    mode = _mode_now()  # True or False (no_grad()): a constant; else detect_anomaly() (anomaly.py)
     if type(mode) is not bool and mode.watch(out, op, (a,) if b is None else (a, b), needs_grad):
         out._prev, out._op, out._rule, out._ctx, out.requires_grad = (a,) if b is None else (a, b), op, rule, ctx, True
     return out
