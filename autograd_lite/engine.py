@@ -814,9 +814,8 @@ class Value:
         The data is copied as it is, inf or nan included: it is the result of ops, not a
         number typed in (see the policy table above).
         """
-        out = _new(Value)
-        out.data, out.grad, out._prev, out._op, out._rule = self.data, 0.0, (), "", None
-        out.label, out.requires_grad = self.label, False
+        out = _unchecked(self.data)
+        out.label = self.label
         return out
 
 
@@ -902,13 +901,19 @@ def _make_result(
         except OverflowError:
             raise OverflowError(f"Value(data, _children, ...): {_show(data)} is too large for a float64") from None
     node.data, node.grad, node.label = data, 0.0, label
+    joins = _joins_graph(node, op, prev)
+    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if joins else ((), "", None, False)
+
+
+def _joins_graph(node: Any, op: str, prev: Tuple[Any, ...]) -> bool:
+    """Whether ``node``, the result of ``op`` on ``prev`` made by hand (or, for Tensors, with
+    any number of inputs), records them: when one requires grad and grad mode is on, as
+    ``_node`` decides. Inside detect_anomaly() the result is checked too (anomaly.py)."""
     needs_grad = any(p.requires_grad for p in prev)
     mode = _mode_now()
-    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
-        needs_grad = mode.watch(node, op, prev, needs_grad)
-    elif mode is False:  # no_grad()
-        needs_grad = False
-    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
+    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line
+        return mode.watch(node, op, prev, needs_grad)
+    return needs_grad and mode
 
 
 def _check_flag(x: object, where: str) -> bool:
@@ -943,8 +948,9 @@ def _piecewise(x: Value, value: float) -> Value:
 
 
 def _unchecked(x: float) -> Value:
-    """A constant leaf that may hold nan or inf (``Value()`` refuses them): for the twins,
-    where a derivative is undefined (nan) or infinite, as PyTorch says."""
+    """A constant leaf holding ``x`` as it is, unchecked: a number already checked (``_const``),
+    or the data of ops (``detach``), or, for the twins, a derivative that is undefined (nan)
+    or infinite, as PyTorch says; ``Value()`` refuses nan and inf."""
     v = _new(Value)
     v.data, v.grad, v._prev, v._op, v._rule, v.label, v.requires_grad = x, 0.0, (), "", None, None, False
     return v
@@ -972,8 +978,11 @@ def _function(rule: Any) -> Any:
 
 
 def _const(x: object, op: str) -> Value:
-    """A Python number met by an op, as a constant leaf (it never receives a gradient)."""
-    return Value(_check_number(x, f"Value.{op}"), requires_grad=False)
+    """A Python number met by an op, as a constant leaf (it never receives a gradient).
+
+    Checked once, here: the leaf is then made directly, not through Value()'s checks again.
+    """
+    return _unchecked(_check_number(x, f"Value.{op}"))
 
 
 # NOTE: a / b is a * b**-1, and b**-1 overflows float64 for |b| < 1/1.8e308 (the

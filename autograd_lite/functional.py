@@ -40,7 +40,7 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 import numpy as np
 
 from . import engine, tensor
-from .engine import Value, _mode, _set_grad_mode, _unchecked, gc_paused
+from .engine import Value, _check_flag, _mode, _set_grad_mode, _unchecked, gc_paused
 from .graph import topological_order
 from .tensor import Tensor, _const
 from .tensor_checks import _as_float_array
@@ -85,8 +85,8 @@ def grad(
         raise TypeError(f"grad: output must be a Value or a Tensor, got {type(output).__name__}")
     nodes = _input_nodes(inputs, type(output))
     for flag, name in ((create_graph, "create_graph"), (allow_unused, "allow_unused")):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"grad({name}=...): expected True or False, got {flag!r}")
+        if flag is not True and flag is not False:
+            _check_flag(flag, f"grad({name}=...)")
     if type(output) is Tensor and output.data.size != 1:
         raise ValueError(
             f"grad: the output must be a single number (got shape {output.shape}); "

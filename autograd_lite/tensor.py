@@ -113,6 +113,7 @@ import numpy as np
 from .engine import (
     _NO_CHILDREN,
     _check_flag,
+    _joins_graph,
     _micrograd_rule,
     _mode,
     _restore_grads,
@@ -935,14 +936,11 @@ class Tensor:
         shape = _shape_setting(shape, "Tensor.broadcast_to")
         if shape == self.data.shape:
             return self
-        try:
-            if np.broadcast_shapes(self.data.shape, shape) != shape:
-                raise ValueError
-        except ValueError:
+        if not _broadcasts(self.data.shape, shape):
             raise ValueError(
                 f"Tensor.broadcast_to: cannot broadcast shape {self.shape} to {shape}: each axis must "
                 f"match or be 1, counted from the right (sum_to goes the other way)"
-            ) from None
+            )
         return _node(_expand(self.data, shape), "broadcast_to", Tensor._broadcast_to_backward, self)
 
     @staticmethod
@@ -962,14 +960,11 @@ class Tensor:
         shape = _shape_setting(shape, "Tensor.sum_to")
         if shape == self.data.shape:
             return self
-        try:
-            if np.broadcast_shapes(self.data.shape, shape) != self.data.shape:
-                raise ValueError
-        except ValueError:
+        if not _broadcasts(shape, self.data.shape):
             raise ValueError(
                 f"Tensor.sum_to: cannot sum shape {self.shape} down to {shape}: {shape} must "
                 f"broadcast to {self.shape} (broadcast_to goes the other way)"
-            ) from None
+            )
         return _node(_unbroadcast(self.data, shape), "sum_to", Tensor._sum_to_backward, self)
 
     @staticmethod
@@ -1143,9 +1138,8 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """A new constant leaf sharing this tensor's data, cut off from the graph."""
-        out = _new(Tensor)
-        out.data, out.grad, out._prev, out._op, out._rule, out._ctx = self.data, None, (), "", None, None
-        out.label, out.requires_grad = self.label, False
+        out = _const(self.data)
+        out.label = self.label
         return out
 
     def zero_grad(self) -> None:
@@ -1304,12 +1298,9 @@ def _node(data: Any, op: str, rule: Rule, a: Tensor, b: Optional[Tensor] = None,
 def _node_n(data: np.ndarray, op: str, rule: Rule, parts: List[Tensor], ctx: Any) -> Tensor:
     """A node with any number of inputs (concatenate, stack)."""
     out = _const(data)
-    needs_grad = any(t.requires_grad for t in parts)
-    mode = _mode_now()
-    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
-        needs_grad = mode.watch(out, op, tuple(parts), needs_grad)
-    if needs_grad and mode is not False:
-        out._prev, out._op, out._rule, out._ctx, out.requires_grad = tuple(parts), op, rule, ctx, True
+    prev = tuple(parts)
+    if _joins_graph(out, op, prev):  # an input requires grad, grad mode is on (and anomaly checks)
+        out._prev, out._op, out._rule, out._ctx, out.requires_grad = prev, op, rule, ctx, True
     return out
 
 
@@ -1354,13 +1345,8 @@ def _make_result(node: Tensor, data: Any, children: Any, op: Any, label: Any, re
     if target not in _FLOATS:
         raise TypeError(f"Tensor(data, _children, dtype=...): dtype {target} is not supported; use 'float64' or 'float32'")
     node.data, node.grad, node.label, node._ctx = np.array(arr, dtype=target), None, label, None
-    needs_grad = any(p.requires_grad for p in prev)
-    mode = _mode_now()
-    if type(mode) is not bool:  # detect_anomaly(): check the result, remember the line (anomaly.py)
-        needs_grad = mode.watch(node, op, prev, needs_grad)
-    elif mode is False:  # no_grad()
-        needs_grad = False
-    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if needs_grad else ((), "", None, False)
+    joins = _joins_graph(node, op, prev)
+    node._prev, node._op, node._rule, node.requires_grad = (prev, op, None, True) if joins else ((), "", None, False)
 
 
 def accumulate_grad(x: Tensor, g: Any) -> None:
@@ -1507,6 +1493,14 @@ def _shape_setting(shape: Any, where: str) -> Tuple[int, ...]:
     if any(n < 0 for n in out):
         raise ValueError(f"{where}: a shape has no negative sizes, got {out}")
     return out
+
+
+def _broadcasts(shape: Tuple[int, ...], to: Tuple[int, ...]) -> bool:
+    """Whether numpy broadcasts ``shape`` to ``to``: each axis, from the right, equal or 1."""
+    try:
+        return np.broadcast_shapes(shape, to) == to
+    except ValueError:
+        return False
 
 
 def _const(data: np.ndarray) -> Tensor:
